@@ -1,0 +1,99 @@
+#pragma once
+/// \file fit.hpp
+/// Single-pod fitting over all nodes: filter, score, pick — plus the mutable
+/// `placement_state` that plans and what-ifs change.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "npusched/cluster.hpp"
+#include "npusched/topology.hpp"
+#include "npusched/verdict.hpp"
+
+namespace npusched {
+
+/// What placements change on top of an immutable `cluster`: chips taken and
+/// NPU / CPU / memory requested per node. Starts equal to the cluster's
+/// running pods. Copy it to try something without committing.
+class placement_state {
+ public:
+  explicit placement_state(const cluster& c);
+
+  /// Chips held by running pods or taken in this state.
+  [[nodiscard]] chip_mask used(node_id n) const { return used_[n.value]; }
+  [[nodiscard]] int npu_requested(node_id n) const { return npu_req_[n.value]; }
+  [[nodiscard]] std::int64_t cpu_requested_milli(node_id n) const { return cpu_req_[n.value]; }
+  [[nodiscard]] std::int64_t memory_requested_bytes(node_id n) const { return mem_req_[n.value]; }
+
+  /// Records a placement. Precondition: `chips` are free on `n` in this state.
+  void take(node_id n, chip_mask chips, int npus, std::int64_t cpu_milli, std::int64_t memory_bytes);
+  /// Undoes `take` with the same arguments (gang roll-back).
+  void give_back(node_id n, chip_mask chips, int npus, std::int64_t cpu_milli, std::int64_t memory_bytes);
+
+  [[nodiscard]] std::span<const chip_mask> used_all() const noexcept { return used_; }
+  [[nodiscard]] std::span<const int> npu_requested_all() const noexcept { return npu_req_; }
+  [[nodiscard]] std::span<const std::int64_t> cpu_requested_all() const noexcept { return cpu_req_; }
+  [[nodiscard]] std::span<const std::int64_t> memory_requested_all() const noexcept { return mem_req_; }
+
+ private:
+  std::vector<chip_mask> used_;
+  std::vector<int> npu_req_;
+  std::vector<std::int64_t> cpu_req_, mem_req_;
+};
+
+/// One pod's request, resolved against a cluster.
+struct fit_request {
+  int npus = 0;                             ///< k; 0 = a pod without NPUs (CPU/memory only)
+  job_shape job;                            ///< the job the pod belongs to
+  /// The topology the job asked for (its `accelerator-type` nodeSelector or
+  /// `huawei.com/schedule_policy`). Nodes of another type do not match. When
+  /// absent, every node is judged by its own type (never a default ring model).
+  std::optional<accelerator_type> handler;
+  selector node_selector;                   ///< from `cluster::resolve`
+  std::int64_t cpu_milli = 0;
+  std::int64_t memory_bytes = 0;
+  bool refuse_sub_healthy = false;          ///< job label `subHealthyStrategy` ≠ `ignore`
+};
+
+/// The first rule that rejected a node, in filter order, or `feasible`.
+enum class node_rule : std::uint8_t {
+  selector, illegal, cordoned, unhealthy, network_unknown, resources, npu_short, topology, feasible
+};
+
+/// One node's answer to one request.
+struct node_eval {
+  node_rule rule = node_rule::selector;
+  std::int64_t score = 0;  ///< meaningful when `rule == feasible`
+};
+
+/// Evaluates one node: the filter chain (selector/type, legality on the
+/// node's type, cordon, health, network health for distributed jobs,
+/// CPU/memory, NPU idle and usable free count, HCCS shape) and the score.
+/// Sub-healthy nodes score one less (last choice among equals).
+[[nodiscard]] node_eval evaluate_node(const cluster& c, const placement_state& s, const fit_request& r, node_id n);
+
+/// The outcome of fitting one pod.
+struct fit_result {
+  std::optional<node_id> node;  ///< chosen node, if any
+  std::vector<int> chips;       ///< chosen chips in annotation order (empty for 0-NPU pods)
+  std::int64_t score = 0;
+  filter_counts counts;         ///< how every node answered
+  verdict why;                  ///< `reason::none` when placed
+};
+
+/// Fits one pod over every node: the highest score wins, ties by lowest
+/// `node_id` (= node name order). Every node is evaluated (no early exit).
+/// A request that does not fit returns a verdict whose reason is the deepest
+/// filter stage any node reached (topology_mismatch > insufficient_npu >
+/// insufficient_resources > node_unhealthy > no_matching_node), and whose
+/// message counts the nodes per rule. O(N) with a vectorised pre-filter;
+/// no allocation per node.
+[[nodiscard]] fit_result fit(const cluster& c, const placement_state& s, const fit_request& r);
+
+/// The verdict for a request from its filter counts (used by `fit`, exposed
+/// for callers that aggregate counts themselves).
+[[nodiscard]] verdict verdict_from_counts(const filter_counts& counts, const fit_request& r);
+
+}  // namespace npusched

@@ -1,0 +1,73 @@
+#pragma once
+/// \file result.hpp
+/// `result<T>`: a value or an `error` naming the offending input field.
+///
+/// Real errors (bad input: a malformed document, an unknown enum value in a
+/// field the caller must get right) are reported through `result`. A request
+/// that simply does not fit is *not* an error: it is a `verdict` (see
+/// `verdict.hpp`).
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace npusched {
+
+/// An input error. `path` names the object and field, e.g.
+/// `items[3].metadata.name`; `message` says what is wrong with it.
+struct error {
+  std::string path;
+  std::string message;
+
+  /// `"<path>: <message>"`, or just the message when the path is empty.
+  [[nodiscard]] std::string what() const {
+    return path.empty() ? message : path + ": " + message;
+  }
+  friend bool operator==(const error&, const error&) = default;
+};
+
+/// Thrown only by the throwing accessor `result<T>::value()`.
+class bad_result_access : public std::runtime_error {
+ public:
+  explicit bad_result_access(const error& e) : std::runtime_error(e.what()), err_(e) {}
+  [[nodiscard]] const npusched::error& err() const noexcept { return err_; }
+
+ private:
+  npusched::error err_;
+};
+
+/// A value of type `T` or an `error`. Check `ok()` before `operator*`;
+/// `value()` throws `bad_result_access` instead.
+template <class T>
+class [[nodiscard]] result {
+ public:
+  result(T v) : v_(std::move(v)) {}              // NOLINT(google-explicit-constructor)
+  result(error e) : v_(std::move(e)) {}          // NOLINT(google-explicit-constructor)
+
+  [[nodiscard]] bool ok() const noexcept { return v_.index() == 0; }
+  explicit operator bool() const noexcept { return ok(); }
+
+  [[nodiscard]] const T& operator*() const& { return std::get<0>(v_); }
+  [[nodiscard]] T& operator*() & { return std::get<0>(v_); }
+  [[nodiscard]] T&& operator*() && { return std::get<0>(std::move(v_)); }
+  [[nodiscard]] const T* operator->() const { return &std::get<0>(v_); }
+  [[nodiscard]] T* operator->() { return &std::get<0>(v_); }
+
+  /// The value, or throws `bad_result_access` carrying the error.
+  [[nodiscard]] const T& value() const& {
+    if (!ok()) throw bad_result_access(std::get<1>(v_));
+    return std::get<0>(v_);
+  }
+  [[nodiscard]] T&& value() && {
+    if (!ok()) throw bad_result_access(std::get<1>(v_));
+    return std::get<0>(std::move(v_));
+  }
+  /// The error; precondition `!ok()`.
+  [[nodiscard]] const error& err() const& { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, error> v_;
+};
+
+}  // namespace npusched

@@ -1,0 +1,52 @@
+#pragma once
+/// \file verdict.hpp
+/// "Does not fit" as data: a reason code plus a human message.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace npusched {
+
+/// Why a pod was not placed. The string forms (`to_string`) are the stable
+/// codes printed by `npusched plan`.
+enum class reason : std::uint8_t {
+  none,                   ///< placed
+  invalid_request,        ///< the request breaks a legality rule of its topology (never fits anywhere)
+  no_matching_node,       ///< no node matches the nodeSelector / accelerator type
+  node_unhealthy,         ///< every matching node is unhealthy, pre-separated, not ready or cordoned
+  insufficient_resources, ///< healthy matching nodes lack CPU or memory
+  insufficient_npu,       ///< healthy matching nodes have too few free NPUs
+  topology_mismatch,      ///< enough free NPUs somewhere, but not in the HCCS shape the request needs
+};
+
+/// The stable code: `invalid_request`, `no_matching_node`, ...; `""` for none.
+[[nodiscard]] std::string_view to_string(reason r) noexcept;
+
+/// Per-node filter outcome counts for one request, in filter order. A node is
+/// counted once, under the first rule that rejects it.
+struct filter_counts {
+  int nodes = 0;             ///< nodes considered
+  int selector = 0;          ///< nodeSelector or accelerator type does not match
+  int illegal = 0;           ///< k is not a legal request for the node's own topology
+  int unhealthy = 0;         ///< node health refuses new pods (or sub-healthy and the job refuses it)
+  int cordoned = 0;          ///< `spec.unschedulable`
+  int network_unknown = 0;   ///< distributed job, node's network health unknown
+  int resources = 0;         ///< CPU or memory short
+  int npu_short = 0;         ///< fewer usable free NPUs than requested (or NPU idle < k)
+  int topology = 0;          ///< enough usable free NPUs, wrong HCCS shape (fragmentation)
+  int feasible = 0;          ///< passed every rule
+  friend bool operator==(const filter_counts&, const filter_counts&) = default;
+};
+
+/// The answer for a request that was not placed.
+struct verdict {
+  reason code = reason::none;
+  std::string message;
+  /// True when preemption or defragmentation could make the request fit
+  /// (the NPUs exist on some node, only taken or fragmented).
+  bool resolvable = false;
+  friend bool operator==(const verdict&, const verdict&) = default;
+};
+
+}  // namespace npusched
