@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what building and testing npusched needs, on Debian 12 or later:
+# the Debian build dependencies (as root, when any is missing) and a Python
+# virtualenv at .venv with the build and test requirements from PyPI.
+# Sourced by tools/demo and tools/test; safe to run again (it only adds what
+# is missing).
+set -euo pipefail
+
+NPUSCHED_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NPUSCHED_VENV="${NPUSCHED_VENV:-$NPUSCHED_ROOT/.venv}"
+
+npusched_debian_packages=(
+  cmake ninja-build g++ git python3 python3-dev python3-venv
+  libeigen3-dev libfmt-dev libgtest-dev libbenchmark-dev pybind11-dev
+  nlohmann-json3-dev libyaml-cpp-dev
+)
+
+npusched_install_debian() {
+  local missing=()
+  for p in "${npusched_debian_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "npusched: missing Debian packages: ${missing[*]}" >&2
+    echo "npusched: run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "npusched: installing ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+npusched_python() {
+  # Prefer the interpreter on PATH (it may be a pyenv one); Debian's otherwise.
+  command -v python3 || echo /usr/bin/python3
+}
+
+npusched_venv() {
+  if [ ! -x "$NPUSCHED_VENV/bin/python" ]; then
+    "$(npusched_python)" -m venv "$NPUSCHED_VENV"
+  fi
+  "$NPUSCHED_VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip
+  "$NPUSCHED_VENV/bin/python" -m pip install -q --disable-pip-version-check \
+    "scikit-build-core>=0.10" "pybind11>=2.11" "pytest>=7" "kubernetes>=28"
+}
+
+# Builds and installs the Python package into the venv, reusing a build
+# directory so a second run only recompiles what changed.
+npusched_pip_install() {
+  CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" \
+    "$NPUSCHED_VENV/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation \
+    --config-settings=build-dir="$NPUSCHED_ROOT/build/python" "$NPUSCHED_ROOT"
+}
+
+npusched_bootstrap() {
+  npusched_install_debian
+  npusched_venv
+}
