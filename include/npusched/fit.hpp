@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "npusched/cluster.hpp"
@@ -55,6 +56,14 @@ struct fit_request {
   std::int64_t cpu_milli = 0;
   std::int64_t memory_bytes = 0;
   bool refuse_sub_healthy = false;          ///< job label `subHealthyStrategy` ≠ `ignore`
+  /// Whether network-unhealthy chips are withheld (and nodes of unknown
+  /// network health refused). Absent: for distributed jobs. Super-pod jobs
+  /// set it when they span more than one logical super-node.
+  std::optional<bool> network_sensitive;
+  /// When set, only nodes of this physical super-pod match.
+  std::optional<std::int32_t> super_pod;
+
+  [[nodiscard]] bool withholds_network() const noexcept { return network_sensitive.value_or(job.distributed()); }
 };
 
 /// The first rule that rejected a node, in filter order, or `feasible`.
@@ -91,6 +100,17 @@ struct fit_result {
 /// message counts the nodes per rule. O(N) with a vectorised pre-filter;
 /// no allocation per node.
 [[nodiscard]] fit_result fit(const cluster& c, const placement_state& s, const fit_request& r);
+
+/// Every node that passes the whole filter chain, with its score, in node id
+/// order; `counts` (if given) receives the per-rule tally. Same rules and
+/// cost as `fit`; used where a caller chooses among nodes itself (super-pod
+/// blocks).
+[[nodiscard]] std::vector<std::pair<node_id, std::int64_t>> feasible_nodes(const cluster& c, const placement_state& s,
+                                                                          const fit_request& r,
+                                                                          filter_counts* counts = nullptr);
+
+/// The chips `pick_chips` gives request `r` on node `n` in state `s`.
+[[nodiscard]] std::vector<int> choose_chips(const cluster& c, const placement_state& s, const fit_request& r, node_id n);
 
 /// The verdict for a request from its filter counts (used by `fit`, exposed
 /// for callers that aggregate counts themselves).

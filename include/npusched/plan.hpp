@@ -10,9 +10,19 @@
 
 #include "npusched/cluster.hpp"
 #include "npusched/fit.hpp"
+#include "npusched/superpod.hpp"
 #include "npusched/verdict.hpp"
 
 namespace npusched {
+
+/// A pod of a job that already runs (bound, not terminating).
+struct running_member {
+  std::string pod;            ///< `<namespace>/<name>`
+  std::string node;           ///< the node it is bound to
+  std::optional<int> rank;    ///< its rank (`hccl/rankIndex`, ordinal, ...), if known
+  int npus = 0;
+  friend bool operator==(const running_member&, const running_member&) = default;
+};
 
 /// A job (PodGroup, or a pod on its own): what the legality rules and the
 /// job-level switches need.
@@ -26,6 +36,14 @@ struct job_spec {
   /// When set, every pending pod of the job is refused with this verdict
   /// (e.g. conflicting selectors found while decoding).
   std::optional<verdict> invalid;
+  /// `sp-block` annotation in NPUs. Its presence (or a super-pod handler)
+  /// makes the job a super-pod job, placed in logical super-nodes.
+  std::optional<int> sp_block;
+  bool soft_super_pod = false;   ///< label `super-pod-affinity: soft`
+  /// Inference service the job belongs to (label `inferserviceid`, or OME's
+  /// `ome.io/inferenceservice`); empty for none.
+  std::string infer_service;
+  std::vector<running_member> running;  ///< members already running, by pod name
 };
 
 /// A pending pod.
@@ -38,6 +56,12 @@ struct pod_spec {
   std::vector<std::pair<std::string, std::string>> node_selector;
   std::int32_t priority = 0;     ///< `spec.priority`
   std::int64_t created = 0;      ///< `metadata.creationTimestamp`, unix seconds
+  /// Rank in the job (`hccl/rankIndex`, StatefulSet or LeaderWorkerSet
+  /// ordinal, `VC_TASK_INDEX`); absent → the lowest free rank.
+  std::optional<int> rank;
+  /// A 0-NPU pod tolerated in a distributed super-pod job
+  /// (`volcano.sh/task-spec: scheduler` or `huawei.com/skip-ascend-plugin: enabled`).
+  bool exempt = false;
 };
 
 /// The pending work of one plan.
@@ -57,6 +81,9 @@ struct binding {
   std::vector<int> chips;     ///< chip ids in annotation order
   bool distributed = false;   ///< the pod's job has more than one NPU pod
   std::int64_t score = 0;
+  std::optional<int> super_pod_rank;  ///< logical super-node id (super-pod jobs)
+  std::int32_t super_pod_id = -1;     ///< physical super-pod of the node (super-pod jobs)
+  std::optional<int> rank;            ///< the rank the pod was placed as (super-pod jobs)
   friend bool operator==(const binding&, const binding&) = default;
 };
 
@@ -68,24 +95,51 @@ struct unplaced {
   friend bool operator==(const unplaced&, const unplaced&) = default;
 };
 
+/// The block selection of one super-pod job, placed or not.
+struct superpod_outcome {
+  std::size_t job = 0;             ///< index into `workload::jobs`
+  block_geometry geometry;
+  superpod_selection selection;    ///< blocks when placed; offers, phases and message either way
+};
+
 struct plan_result {
   std::vector<binding> bindings;         ///< in placement order
   std::vector<unplaced> unschedulable;   ///< in consideration order
+  std::vector<superpod_outcome> super_pod_jobs;  ///< in consideration order
 };
 
-/// The order in which `plan` considers pods: priority descending, then
-/// creation time ascending, then name ascending (a total order: names are
-/// unique). Returned as indices into `w.pods`.
+/// Scheduler-wide settings of a plan.
+struct plan_options {
+  superpod_params super_pod;  ///< init-params `super-pod-size`, `reserve-nodes`
+};
+
+/// The order in which `plan` considers pods. Jobs go by their highest pod
+/// priority (descending), then their earliest pod creation time, then name
+/// (a job without a name is keyed by its pod's name); inside a job, pods with
+/// a rank first by rank, then by name. A total order (names are unique).
+/// Returned as indices into `w.pods`.
 [[nodiscard]] std::vector<std::size_t> consideration_order(const workload& w);
 
-/// Places the pending pods one by one in `consideration_order`, each on the
+/// Places the pending pods job by job in `consideration_order`, each on the
 /// best node for it given everything placed before it (chips are never given
-/// twice, nor a chip a running pod holds). `state` starts as the cluster's
-/// running pods and ends with this plan's placements. Deterministic: the
-/// result depends only on the values of `c` and `w`, not on input order.
-/// O(P · N). Precondition: `validate_workload(w)` passed.
-[[nodiscard]] plan_result plan(const cluster& c, const workload& w, placement_state& state);
+/// twice, nor a chip a running pod holds).
+///
+/// A super-pod job (its handler is a super-pod type, or it carries
+/// `sp-block`) is validated against the `sp-block` rules and placed whole:
+/// its NPU pods go into logical super-nodes selected by `select_blocks`
+/// (`select_blocks_for_service` for inference services), rank r on the
+/// r-th node of the cumulative block order; if the blocks cannot be found no
+/// pod of it is placed (`superpod_capacity`). Pods of a partly running
+/// super-pod job are placed inside the physical super-pod of their block's
+/// running members.
+///
+/// `state` starts as the cluster's running pods and ends with this plan's
+/// placements. Deterministic: the result depends only on the values of `c`,
+/// `w` and `opt`, not on input order. O(P · N).
+/// Precondition: `validate_workload(w)` passed.
+[[nodiscard]] plan_result plan(const cluster& c, const workload& w, placement_state& state,
+                               const plan_options& opt = {});
 /// Same, on a fresh state.
-[[nodiscard]] plan_result plan(const cluster& c, const workload& w);
+[[nodiscard]] plan_result plan(const cluster& c, const workload& w, const plan_options& opt = {});
 
 }  // namespace npusched

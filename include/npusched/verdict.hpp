@@ -18,6 +18,7 @@ enum class reason : std::uint8_t {
   insufficient_resources, ///< healthy matching nodes lack CPU or memory
   insufficient_npu,       ///< healthy matching nodes have too few free NPUs
   topology_mismatch,      ///< enough free NPUs somewhere, but not in the HCCS shape the request needs
+  superpod_capacity,      ///< not enough whole `sp-block` blocks inside physical super-pods
 };
 
 /// The stable code: `invalid_request`, `no_matching_node`, ...; `""` for none.

@@ -69,7 +69,7 @@ node_eval npu_stage(const cluster& c, const placement_state& s, const fit_reques
   const accelerator_type t = c.type(n);
   const chip_mask free = c.inventory(n) & ~(s.used(n) | c.unhealthy(n) | c.recovering(n));
   const bool distributed = r.job.distributed();
-  const chip_mask top = usable_chips(t, free, c.network_unhealthy(n), distributed);
+  const chip_mask top = usable_chips(t, free, c.network_unhealthy(n), r.withholds_network());
   const shape_fit shape = judge(t, r.npus, top, distributed);
   if (shape == shape_fit::too_few) return {node_rule::npu_short, 0};
   if (shape == shape_fit::wrong_shape) return {node_rule::topology, 0};
@@ -153,6 +153,7 @@ int_array stage_codes(const cluster& c, const placement_state& s, const fit_requ
   stage = (!type_ok).select(code(node_rule::illegal), stage);
   if (r.npus > 0) stage = (types == static_cast<std::int32_t>(accelerator_type::none)).select(code(node_rule::selector), stage);
   if (r.handler) stage = (types != static_cast<std::int32_t>(*r.handler)).select(code(node_rule::selector), stage);
+  if (r.super_pod) stage = (column(c.super_pod_ids()) != *r.super_pod).select(code(node_rule::selector), stage);
   if (r.node_selector.impossible) {
     stage.setConstant(code(node_rule::selector));
   } else {
@@ -192,11 +193,12 @@ node_eval evaluate_node(const cluster& c, const placement_state& s, const fit_re
   const accelerator_type t = c.type(n);
   if (r.node_selector.impossible || !c.matches(n, r.node_selector)) return {node_rule::selector, 0};
   if (r.handler && t != *r.handler) return {node_rule::selector, 0};
+  if (r.super_pod && c.super_pod_id(n) != *r.super_pod) return {node_rule::selector, 0};
   if (r.npus > 0 && t == accelerator_type::none) return {node_rule::selector, 0};
   if (r.npus > 0 && !is_legal_request(t, r.npus, r.job)) return {node_rule::illegal, 0};
   if (!c.schedulable(n)) return {node_rule::cordoned, 0};
   if (refuses_health(c, r, n)) return {node_rule::unhealthy, 0};
-  if (r.npus > 0 && r.job.distributed() && network_fault_aware(t) && !c.network_health_known(n))
+  if (r.npus > 0 && r.withholds_network() && network_fault_aware(t) && !c.network_health_known(n))
     return {node_rule::network_unknown, 0};
   if (c.cpu_allocatable_milli(n) - s.cpu_requested_milli(n) < r.cpu_milli ||
       c.memory_allocatable_bytes(n) - s.memory_requested_bytes(n) < r.memory_bytes)
@@ -228,24 +230,29 @@ verdict verdict_from_counts(const filter_counts& fc, const fit_request& r) {
   return v;
 }
 
-fit_result fit(const cluster& c, const placement_state& s, const fit_request& r) {
-  fit_result out;
-  out.counts.nodes = static_cast<int>(c.size());
+namespace {
+
+// Runs the filter chain over every node, tallying `counts` and calling
+// `on_feasible(node, score)` for each node that passes, in node id order.
+// Returns false (with `why` set) when the request is illegal for its handler.
+template <class F>
+bool for_each_feasible(const cluster& c, const placement_state& s, const fit_request& r, filter_counts& counts,
+                       verdict& why, F&& on_feasible) {
+  counts.nodes = static_cast<int>(c.size());
   if (r.handler && r.npus > 0) {
     if (auto broken = check_request(*r.handler, r.npus, r.job)) {
-      out.counts.illegal = out.counts.nodes;
-      out.why = {reason::invalid_request, *broken, false};
-      return out;
+      counts.illegal = counts.nodes;
+      why = {reason::invalid_request, *broken, false};
+      return false;
     }
   }
   const auto legal = legal_by_type(r);
   const int_array stage = stage_codes(c, s, r, legal);
   const auto topology_code = static_cast<std::int32_t>(node_rule::topology);
-  std::int64_t best = 0;
   for (std::uint32_t i = 0; i < c.size(); ++i) {
     const auto code = stage(static_cast<Eigen::Index>(i));
     if (code != topology_code) {
-      count(out.counts, static_cast<node_rule>(code));
+      count(counts, static_cast<node_rule>(code));
       continue;
     }
     // Cheap rules passed: the ones that need per-node branching.
@@ -253,36 +260,58 @@ fit_result fit(const cluster& c, const placement_state& s, const fit_request& r)
     node_rule rule = node_rule::feasible;
     if (refuses_health(c, r, n)) {
       rule = node_rule::unhealthy;
-    } else if (r.npus > 0 && r.job.distributed() && network_fault_aware(c.type(n)) && !c.network_health_known(n)) {
+    } else if (r.npus > 0 && r.withholds_network() && network_fault_aware(c.type(n)) && !c.network_health_known(n)) {
       rule = node_rule::network_unknown;
     } else if (npu_idle_short(c, s, r, n)) {
       rule = node_rule::npu_short;
     }
     if (rule != node_rule::feasible) {
-      count(out.counts, rule);
+      count(counts, rule);
       continue;
     }
     const node_eval e = npu_stage(c, s, r, n);
-    count(out.counts, e.rule);
-    if (e.rule != node_rule::feasible) continue;
-    if (!out.node || e.score > best) {  // strict: ties keep the lower node id
-      out.node = n;
-      best = e.score;
-    }
+    count(counts, e.rule);
+    if (e.rule == node_rule::feasible) on_feasible(n, e.score);
   }
+  return true;
+}
+
+}  // namespace
+
+fit_result fit(const cluster& c, const placement_state& s, const fit_request& r) {
+  fit_result out;
+  std::int64_t best = 0;
+  const bool legal = for_each_feasible(c, s, r, out.counts, out.why, [&](node_id n, std::int64_t score) {
+    if (!out.node || score > best) {  // strict: ties keep the lower node id
+      out.node = n;
+      best = score;
+    }
+  });
+  if (!legal) return out;
   if (!out.node) {
     out.why = verdict_from_counts(out.counts, r);
     return out;
   }
   out.score = best;
-  if (r.npus > 0) {
-    const node_id n = *out.node;
-    const chip_mask free = c.inventory(n) & ~(s.used(n) | c.unhealthy(n) | c.recovering(n));
-    const bool distributed = r.job.distributed();
-    out.chips = pick_chips(c.type(n), r.npus, usable_chips(c.type(n), free, c.network_unhealthy(n), distributed),
-                           distributed);
-  }
+  out.chips = choose_chips(c, s, r, *out.node);
   return out;
+}
+
+std::vector<std::pair<node_id, std::int64_t>> feasible_nodes(const cluster& c, const placement_state& s,
+                                                             const fit_request& r, filter_counts* counts) {
+  std::vector<std::pair<node_id, std::int64_t>> out;
+  filter_counts local;
+  verdict why;
+  (void)for_each_feasible(c, s, r, counts ? *counts : local, why,
+                          [&](node_id n, std::int64_t score) { out.emplace_back(n, score); });
+  return out;
+}
+
+std::vector<int> choose_chips(const cluster& c, const placement_state& s, const fit_request& r, node_id n) {
+  if (r.npus == 0) return {};
+  const chip_mask free = c.inventory(n) & ~(s.used(n) | c.unhealthy(n) | c.recovering(n));
+  return pick_chips(c.type(n), r.npus, usable_chips(c.type(n), free, c.network_unhealthy(n), r.withholds_network()),
+                    r.job.distributed());
 }
 
 }  // namespace npusched

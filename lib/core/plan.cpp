@@ -1,7 +1,9 @@
 #include "npusched/plan.hpp"
 
 #include <algorithm>
+#include <map>
 #include <numeric>
+#include <set>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -36,52 +38,373 @@ std::optional<error> validate_workload(const workload& w) {
   return std::nullopt;
 }
 
-std::vector<std::size_t> consideration_order(const workload& w) {
-  std::vector<std::size_t> order(w.pods.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    const auto& pa = w.pods[a];
-    const auto& pb = w.pods[b];
-    if (pa.priority != pb.priority) return pa.priority > pb.priority;
-    if (pa.created != pb.created) return pa.created < pb.created;
-    return pa.name < pb.name;
-  });
-  return order;
+namespace {
+
+// Pending pods of every job, each list in rank-then-name order.
+std::vector<std::vector<std::size_t>> pods_by_job(const workload& w) {
+  std::vector<std::vector<std::size_t>> by_job(w.jobs.size());
+  for (std::size_t i = 0; i < w.pods.size(); ++i) by_job[w.pods[i].job].push_back(i);
+  for (auto& pods : by_job)
+    std::sort(pods.begin(), pods.end(), [&](std::size_t a, std::size_t b) {
+      const auto& pa = w.pods[a];
+      const auto& pb = w.pods[b];
+      if (pa.rank.has_value() != pb.rank.has_value()) return pa.rank.has_value();
+      if (pa.rank && *pa.rank != *pb.rank) return *pa.rank < *pb.rank;
+      return pa.name < pb.name;
+    });
+  return by_job;
 }
 
-plan_result plan(const cluster& c, const workload& w, placement_state& state) {
-  plan_result out;
-  for (const std::size_t i : consideration_order(w)) {
-    const pod_spec& pod = w.pods[i];
-    const job_spec& job = w.jobs[pod.job];
-    if (job.invalid) {
-      out.unschedulable.push_back({i, *job.invalid, {}});
-      continue;
+// Jobs with pending pods, in consideration order.
+std::vector<std::size_t> job_order(const workload& w, const std::vector<std::vector<std::size_t>>& by_job) {
+  struct key {
+    std::int32_t priority;
+    std::int64_t created;
+    std::string_view name;
+  };
+  std::vector<key> keys(w.jobs.size());
+  std::vector<std::size_t> jobs;
+  for (std::size_t j = 0; j < w.jobs.size(); ++j) {
+    if (by_job[j].empty()) continue;
+    jobs.push_back(j);
+    key k{w.pods[by_job[j][0]].priority, w.pods[by_job[j][0]].created, w.jobs[j].name};
+    for (std::size_t i : by_job[j]) {
+      k.priority = std::max(k.priority, w.pods[i].priority);
+      k.created = std::min(k.created, w.pods[i].created);
     }
+    if (k.name.empty()) k.name = w.pods[by_job[j][0]].name;
+    keys[j] = k;
+  }
+  std::sort(jobs.begin(), jobs.end(), [&](std::size_t a, std::size_t b) {
+    if (keys[a].priority != keys[b].priority) return keys[a].priority > keys[b].priority;
+    if (keys[a].created != keys[b].created) return keys[a].created < keys[b].created;
+    if (keys[a].name != keys[b].name) return keys[a].name < keys[b].name;
+    return a < b;
+  });
+  return jobs;
+}
+
+bool is_superpod_job(const job_spec& j) { return j.sp_block.has_value() || (j.handler && is_super_pod_type(*j.handler)); }
+
+accelerator_type superpod_type(const job_spec& j) {
+  return j.handler == accelerator_type::module_a3_8_super_pod ? accelerator_type::module_a3_8_super_pod
+                                                              : accelerator_type::module_a3_16_super_pod;
+}
+
+// Where a super-pod job's pod went, beyond node and chips.
+struct block_place {
+  std::optional<int> logical;
+  std::int32_t super_pod_id = -1;
+  std::optional<int> rank;
+};
+
+class planner {
+ public:
+  planner(const cluster& c, const workload& w, placement_state& s, const plan_options& opt)
+      : c_(c), w_(w), s_(s), opt_(opt) {
+    for (const auto& job : w_.jobs) {
+      if (job.infer_service.empty()) continue;
+      for (const auto& m : job.running)
+        if (auto n = c_.find(m.node); n && c_.super_pod_id(*n) >= 0)
+          hosting_[job.infer_service].insert(c_.super_pod_id(*n));
+    }
+  }
+
+  plan_result run() {
+    const auto by_job = pods_by_job(w_);
+    for (std::size_t j : job_order(w_, by_job)) {
+      const job_spec& job = w_.jobs[j];
+      const auto& pods = by_job[j];
+      if (job.invalid) {
+        for (std::size_t i : pods) out_.unschedulable.push_back({i, *job.invalid, {}});
+      } else if (is_superpod_job(job)) {
+        place_superpod_job(j, pods);
+      } else {
+        for (std::size_t i : pods) place_single(i);
+      }
+    }
+    return std::move(out_);
+  }
+
+ private:
+  fit_request request_for(const pod_spec& pod, const job_spec& job) const {
     fit_request r;
     r.npus = pod.npus;
     r.job = job.shape;
     r.handler = job.handler;
-    r.node_selector = c.resolve(pod.node_selector);
+    r.node_selector = c_.resolve(pod.node_selector);
     r.cpu_milli = pod.cpu_milli;
     r.memory_bytes = pod.memory_bytes;
     r.refuse_sub_healthy = job.refuse_sub_healthy;
-    fit_result f = fit(c, state, r);
-    if (!f.node) {
-      out.unschedulable.push_back({i, std::move(f.why), f.counts});
-      continue;
-    }
-    chip_mask chips = 0;
-    for (int chip : f.chips) chips |= chip_bit(chip);
-    state.take(*f.node, chips, pod.npus, pod.cpu_milli, pod.memory_bytes);
-    out.bindings.push_back({i, *f.node, std::move(f.chips), pod.npus > 0 && job.shape.distributed(), f.score});
+    return r;
   }
-  return out;
+
+  void commit(std::size_t pod, node_id n, std::vector<int> chips, std::int64_t score, const block_place& where = block_place{}) {
+    const pod_spec& p = w_.pods[pod];
+    chip_mask m = 0;
+    for (int chip : chips) m |= chip_bit(chip);
+    s_.take(n, m, p.npus, p.cpu_milli, p.memory_bytes);
+    binding extra;
+    extra.super_pod_rank = where.logical;
+    extra.super_pod_id = where.super_pod_id;
+    extra.rank = where.rank;
+    extra.pod = pod;
+    extra.node = n;
+    extra.chips = std::move(chips);
+    extra.distributed = p.npus > 0 && w_.jobs[p.job].shape.distributed();
+    extra.score = score;
+    out_.bindings.push_back(std::move(extra));
+  }
+
+  // Undoes every binding from index `first` on (a job that could not be placed whole).
+  void roll_back(std::size_t first) {
+    for (std::size_t b = first; b < out_.bindings.size(); ++b) {
+      const binding& x = out_.bindings[b];
+      const pod_spec& p = w_.pods[x.pod];
+      chip_mask m = 0;
+      for (int chip : x.chips) m |= chip_bit(chip);
+      s_.give_back(x.node, m, p.npus, p.cpu_milli, p.memory_bytes);
+    }
+    out_.bindings.resize(first);
+  }
+
+  void refuse(const std::vector<std::size_t>& pods, const verdict& v) {
+    for (std::size_t i : pods) out_.unschedulable.push_back({i, v, {}});
+  }
+
+  void place_single(std::size_t i) {
+    const pod_spec& pod = w_.pods[i];
+    fit_result f = fit(c_, s_, request_for(pod, w_.jobs[pod.job]));
+    if (!f.node) {
+      out_.unschedulable.push_back({i, std::move(f.why), f.counts});
+      return;
+    }
+    commit(i, *f.node, std::move(f.chips), f.score);
+  }
+
+  // Candidate nodes of the request grouped by physical super-pod, each group
+  // ordered healthy before sub-healthy, then by name; nodes outside any
+  // super-pod are left out (fail closed).
+  std::vector<superpod_group> groups_for(const fit_request& r, filter_counts& counts, bool least_idle_only) const {
+    auto feasible = feasible_nodes(c_, s_, r, &counts);
+    std::erase_if(feasible, [&](const auto& f) { return c_.super_pod_id(f.first) < 0; });
+    if (least_idle_only && !feasible.empty()) {
+      // Standalone super-pod jobs binpack: only the nodes with the fewest idle NPUs.
+      const auto idle = [&](node_id n) { return c_.npu_allocatable(n) - s_.npu_requested(n); };
+      int least = idle(feasible.front().first);
+      for (const auto& f : feasible) least = std::min(least, idle(f.first));
+      std::erase_if(feasible, [&](const auto& f) { return idle(f.first) != least; });
+    }
+    std::map<std::int32_t, superpod_group> by_id;
+    for (bool sub : {false, true})
+      for (const auto& [n, score] : feasible) {
+        const bool is_sub = c_.health(n) == node_health::sub_healthy || c_.sub_healthy(n) != 0;
+        if (is_sub != sub) continue;
+        auto& g = by_id[c_.super_pod_id(n)];
+        g.super_pod_id = c_.super_pod_id(n);
+        g.nodes.push_back(n);
+        g.sub_healthy.push_back(is_sub);
+      }
+    std::vector<superpod_group> groups;
+    for (auto& [id, g] : by_id) groups.push_back(std::move(g));
+    return groups;
+  }
+
+  // Ranks for the job's pending NPU pods: explicit ranks kept, the others get
+  // the lowest ranks not used by running or pending members, in pod order.
+  std::optional<std::string> assign_ranks(const job_spec& job, const std::vector<std::size_t>& npu_pods,
+                                          std::vector<int>& ranks) const {
+    const int n = job.shape.npu_tasks;
+    std::set<int> used;
+    for (const auto& m : job.running)
+      if (m.rank && m.npus > 0) used.insert(*m.rank);
+    ranks.assign(npu_pods.size(), -1);
+    for (std::size_t i = 0; i < npu_pods.size(); ++i) {
+      const auto& rank = w_.pods[npu_pods[i]].rank;
+      if (!rank) continue;
+      if (*rank < 0 || *rank >= n)
+        return fmt::format("pod {} has rank {} outside 0..{}", w_.pods[npu_pods[i]].name, *rank, n - 1);
+      if (!used.insert(*rank).second)
+        return fmt::format("rank {} of pod {} is used by another pod of the job", *rank, w_.pods[npu_pods[i]].name);
+      ranks[i] = *rank;
+    }
+    int next = 0;
+    for (int& r : ranks) {
+      if (r >= 0) continue;
+      while (used.count(next) != 0) ++next;
+      r = next;
+      used.insert(next);
+    }
+    return std::nullopt;
+  }
+
+  void place_superpod_job(std::size_t j, const std::vector<std::size_t>& pods) {
+    const job_spec& job = w_.jobs[j];
+    const accelerator_type type = superpod_type(job);
+    superpod_job sj;
+    sj.type = type;
+    sj.shape = job.shape;
+    sj.sp_block = job.sp_block;
+    std::vector<std::size_t> npu_pods, other_pods;
+    for (std::size_t i : pods) {
+      sj.pod_npus.push_back(w_.pods[i].npus);
+      sj.exempt.push_back(w_.pods[i].exempt);
+      (w_.pods[i].npus > 0 ? npu_pods : other_pods).push_back(i);
+    }
+    const auto checked = check_superpod_job(sj, opt_.super_pod);
+    if (const auto* broken = std::get_if<std::string>(&checked)) {
+      refuse(pods, {reason::invalid_request, *broken, false});
+      return;
+    }
+    const block_geometry g = std::get<block_geometry>(checked);
+    std::vector<int> ranks;
+    if (auto broken = assign_ranks(job, npu_pods, ranks)) {
+      refuse(pods, {reason::invalid_request, *broken, false});
+      return;
+    }
+    const std::size_t first_binding = out_.bindings.size();
+    const std::size_t first_unplaced = out_.unschedulable.size();
+    bool ok = npu_pods.empty() || place_blocks(j, type, g, npu_pods, ranks);
+    for (std::size_t i : other_pods) {
+      if (!ok) break;
+      fit_result f = fit(c_, s_, request_for(w_.pods[i], job));
+      if (!f.node) {
+        out_.unschedulable.push_back({i, std::move(f.why), f.counts});
+        ok = false;
+        break;
+      }
+      commit(i, *f.node, std::move(f.chips), f.score);
+    }
+    if (ok) return;
+    // All or nothing: give everything back and report every pod.
+    roll_back(first_binding);
+    std::vector<unplaced> why(out_.unschedulable.begin() + static_cast<std::ptrdiff_t>(first_unplaced),
+                              out_.unschedulable.end());
+    out_.unschedulable.resize(first_unplaced);
+    const verdict first = why.empty() ? verdict{reason::superpod_capacity, "the job could not be placed whole", true}
+                                      : why.front().why;
+    for (std::size_t i : pods) {
+      auto it = std::find_if(why.begin(), why.end(), [&](const unplaced& u) { return u.pod == i; });
+      out_.unschedulable.push_back(it != why.end() ? *it : unplaced{i, first, {}});
+    }
+  }
+
+  // Places the NPU pods of a super-pod job in blocks; false (with verdicts
+  // recorded for the blocking pods) when it cannot be done whole.
+  bool place_blocks(std::size_t j, accelerator_type type, const block_geometry& g,
+                    const std::vector<std::size_t>& npu_pods, const std::vector<int>& ranks) {
+    const job_spec& job = w_.jobs[j];
+    const bool standalone = job.shape.npu_tasks == 1;
+    fit_request r = request_for(w_.pods[npu_pods.front()], job);
+    r.handler = type;
+    r.network_sensitive = g.blocks > 1;  // RoCE is used only between logical super-nodes
+
+    // Blocks that already have running members stay in their physical super-pod.
+    std::map<int, std::int32_t> pinned;  // block index → super-pod id
+    for (const auto& m : job.running) {
+      const auto n = c_.find(m.node);
+      if (!m.rank || m.npus == 0 || !n || c_.super_pod_id(*n) < 0) continue;
+      pinned.emplace(*m.rank / g.block_nodes, c_.super_pod_id(*n));
+    }
+
+    // Pods of pinned blocks: one by one inside their super-pod.
+    std::vector<std::size_t> free_pods;
+    std::vector<int> free_ranks;
+    for (std::size_t i = 0; i < npu_pods.size(); ++i) {
+      const int block = ranks[i] / g.block_nodes;
+      auto pin = pinned.find(block);
+      if (pin == pinned.end()) {
+        free_pods.push_back(npu_pods[i]);
+        free_ranks.push_back(ranks[i]);
+        continue;
+      }
+      fit_request pr = r;
+      pr.super_pod = pin->second;
+      fit_result f = fit(c_, s_, pr);
+      if (!f.node) {
+        verdict v = f.why;
+        v.message = fmt::format("rank {} belongs to logical super-node {} whose running members are in super-pod {}: {}",
+                                ranks[i], block, pin->second, v.message);
+        out_.unschedulable.push_back({npu_pods[i], std::move(v), f.counts});
+        return false;
+      }
+      commit(npu_pods[i], *f.node, std::move(f.chips), f.score,
+             block_place{block, pin->second, ranks[i]});
+    }
+    if (free_pods.empty()) return true;
+
+    // Whole blocks still to find: fresh jobs, or blocks none of whose members run.
+    const block_geometry need{standalone ? 1 : g.block_nodes,
+                              standalone ? 1 : static_cast<int>(free_pods.size()) / g.block_nodes};
+    filter_counts counts;
+    const auto groups = groups_for(r, counts, standalone);
+    superpod_outcome outcome{j, need, {}};
+    if (free_pods.size() % static_cast<std::size_t>(need.block_nodes) != 0) {
+      outcome.selection.message = fmt::format("{} pending pods do not fill whole logical super-nodes of {} nodes",
+                                              free_pods.size(), need.block_nodes);
+    } else if (!job.infer_service.empty()) {
+      std::vector<std::int32_t> hosting(hosting_[job.infer_service].begin(), hosting_[job.infer_service].end());
+      outcome.selection = select_blocks_for_service(groups, need, hosting);
+    } else {
+      outcome.selection = select_blocks(groups, need, opt_.super_pod, job.soft_super_pod);
+    }
+    if (!outcome.selection.placed) {
+      std::string message = outcome.selection.message;
+      if (groups.empty())
+        message += fmt::format(" (nodes that can take {} NPUs of this job: {})", r.npus,
+                               verdict_from_counts(counts, r).message);
+      verdict v{reason::superpod_capacity, std::move(message), true};
+      for (std::size_t i : free_pods) out_.unschedulable.push_back({i, v, counts});
+      out_.super_pod_jobs.push_back(std::move(outcome));
+      return false;
+    }
+    // Rank r of the free pods → r-th node of the cumulative block order, by
+    // ascending rank; logical ids continue after the pinned blocks.
+    std::vector<std::size_t> order(free_pods.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return free_ranks[a] < free_ranks[b]; });
+    const auto& blocks = outcome.selection.blocks;
+    for (std::size_t pos = 0; pos < order.size(); ++pos) {
+      const auto slot = locate_rank(blocks, static_cast<int>(pos));
+      const std::size_t i = order[pos];
+      const logical_block& b = blocks[slot->block];
+      const node_id n = b.nodes[slot->slot];
+      fit_request pr = r;
+      pr.npus = w_.pods[free_pods[i]].npus;
+      const int logical = pinned.empty() ? b.id : free_ranks[i] / g.block_nodes;
+      commit(free_pods[i], n, choose_chips(c_, s_, pr, n), 0,
+             block_place{logical, b.super_pod_id, free_ranks[i]});
+      if (!job.infer_service.empty()) hosting_[job.infer_service].insert(b.super_pod_id);
+    }
+    out_.super_pod_jobs.push_back(std::move(outcome));
+    return true;
+  }
+
+  const cluster& c_;
+  const workload& w_;
+  placement_state& s_;
+  const plan_options& opt_;
+  plan_result out_;
+  std::map<std::string, std::set<std::int32_t>> hosting_;  // infer service → super-pods hosting it
+};
+
+}  // namespace
+
+std::vector<std::size_t> consideration_order(const workload& w) {
+  const auto by_job = pods_by_job(w);
+  std::vector<std::size_t> order;
+  order.reserve(w.pods.size());
+  for (std::size_t j : job_order(w, by_job)) order.insert(order.end(), by_job[j].begin(), by_job[j].end());
+  return order;
 }
 
-plan_result plan(const cluster& c, const workload& w) {
+plan_result plan(const cluster& c, const workload& w, placement_state& state, const plan_options& opt) {
+  return planner(c, w, state, opt).run();
+}
+
+plan_result plan(const cluster& c, const workload& w, const plan_options& opt) {
   placement_state state(c);
-  return plan(c, w, state);
+  return plan(c, w, state, opt);
 }
 
 }  // namespace npusched

@@ -30,9 +30,23 @@ job_spec standalone(int k, std::optional<T> handler = std::nullopt) {
 
 TEST(ConsiderationOrder, PriorityThenCreationThenName) {
   workload w;
-  w.jobs = {standalone(1)};
-  w.pods = {pod("ns/c", 0, 1, 10), pod("ns/b", 0, 1, 10), pod("ns/a", 0, 1, 20), pod("ns/z", 0, 1, 30, 5)};
+  w.jobs = {standalone(1), standalone(1), standalone(1), standalone(1)};
+  w.pods = {pod("ns/c", 0, 1, 10), pod("ns/b", 1, 1, 10), pod("ns/a", 2, 1, 20), pod("ns/z", 3, 1, 30, 5)};
   EXPECT_EQ(consideration_order(w), (std::vector<std::size_t>{3, 1, 0, 2}));
+}
+
+TEST(ConsiderationOrder, JobsTogetherRanksFirstInsideAJob) {
+  workload w;
+  job_spec pg = standalone(4);
+  pg.name = "ns/pg";
+  pg.shape = {4, 4};
+  w.jobs = {pg, standalone(1)};
+  w.pods = {pod("ns/pg-b", 0, 1, 5), pod("ns/pg-a", 0, 1, 5), pod("ns/pg-r1", 0, 1, 5), pod("ns/solo", 1, 1, 7),
+            pod("ns/pg-r0", 0, 1, 9)};
+  w.pods[2].rank = 1;
+  w.pods[4].rank = 0;
+  // The job's earliest pod (5) is before the solo pod (7): the whole job goes first.
+  EXPECT_EQ(consideration_order(w), (std::vector<std::size_t>{4, 2, 1, 0, 3}));
 }
 
 TEST(Plan, ChipsNeverGivenTwiceNorRunningPodsChips) {

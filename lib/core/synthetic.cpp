@@ -1,0 +1,406 @@
+/// \file synthetic.cpp
+/// Seeded synthetic clusters and the demo cluster.
+///
+/// Determinism across platforms: every random draw comes from one
+/// xoshiro256** stream seeded by splitmix64, consumed in a fixed order, and
+/// every probability and fraction is turned into an integer threshold once
+/// (a multiplication by a power of two, which is exact), so no floating-point
+/// arithmetic that a compiler could contract or a library could implement
+/// differently touches a draw.
+
+#include "npusched/synthetic.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace npusched {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Generator
+
+constexpr std::uint64_t splitmix64(std::uint64_t& x) noexcept {
+  x += 0x9e3779b97f4a7c15ULL;
+  std::uint64_t z = x;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+constexpr std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
+
+/// A probability as an integer threshold on 53 random bits.
+struct chance_threshold {
+  std::uint64_t t = 0;
+};
+
+constexpr std::uint64_t two_53 = std::uint64_t{1} << 53;
+constexpr std::uint64_t two_32 = std::uint64_t{1} << 32;
+
+chance_threshold threshold(double p) noexcept {
+  if (!(p > 0.0)) return {0};  // also NaN
+  if (p >= 1.0) return {two_53};
+  return {static_cast<std::uint64_t>(p * 0x1p53)};
+}
+
+/// xoshiro256** (Blackman & Vigna), seeded through splitmix64.
+class rng {
+ public:
+  explicit rng(std::uint64_t seed) noexcept {
+    for (auto& w : s_) w = splitmix64(seed);
+  }
+
+  std::uint64_t next() noexcept {
+    const std::uint64_t out = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return out;
+  }
+
+  /// Uniform in [0, n); n > 0. Unbiased (rejects the short top range).
+  std::uint64_t below(std::uint64_t n) noexcept {
+    const std::uint64_t limit = (std::uint64_t{0} - n) % n;  // 2^64 mod n
+    for (;;) {
+      const std::uint64_t x = next();
+      if (x >= limit) return x % n;
+    }
+  }
+
+  std::uint64_t bits32() noexcept { return next() >> 32; }
+
+  bool chance(chance_threshold p) noexcept { return (next() >> 11) < p.t; }
+
+ private:
+  std::array<std::uint64_t, 4> s_{};
+};
+
+// ---------------------------------------------------------------------------
+// Node construction helpers
+
+constexpr std::int64_t cpu_allocatable_milli = 192'000;                      // 192 cores
+constexpr std::int64_t memory_allocatable_bytes = std::int64_t{3} << 39;     // 1.5 TiB
+// A node fully held by running pods requests 128 cores and 1 TiB; a pod
+// requests its share per NPU.
+constexpr std::int64_t cpu_full_milli = 128'000;
+constexpr std::int64_t memory_full_bytes = std::int64_t{1} << 40;
+constexpr std::int64_t gib = std::int64_t{1} << 30;
+
+std::vector<std::pair<std::string, std::string>> standard_labels(const std::string& name, accelerator_type t) {
+  return {
+      {"accelerator", "huawei-Ascend910"},
+      {"accelerator-type", std::string(to_string(t))},
+      {"host-arch", "huawei-arm"},
+      {"kubernetes.io/hostname", name},
+  };
+}
+
+node_spec make_node(std::string name, accelerator_type t) {
+  node_spec n;
+  n.labels = standard_labels(name, t);
+  n.name = std::move(name);
+  n.type = t;
+  n.inventory = first_chips(max_chips(t));
+  n.cpu_allocatable_milli = cpu_allocatable_milli;
+  n.memory_allocatable_bytes = memory_allocatable_bytes;
+  return n;
+}
+
+/// Records a running pod holding `chips` (in ascending id order) on `n`.
+void add_running_pod(node_spec& n, const std::string& pod, chip_mask chips) {
+  for (const int c : chips_of(chips)) n.in_use.push_back({c, pod});
+  const int k = chip_count(chips);
+  const int max = max_chips(n.type);
+  n.npu_requested += k;
+  n.cpu_requested_milli += cpu_full_milli / max * k;
+  n.memory_requested_bytes += memory_full_bytes / max * k;
+}
+
+void finish_node(node_spec& n) {
+  n.npu_allocatable = chip_count(n.inventory) - chip_count(n.unhealthy & n.inventory);
+}
+
+/// The lowest `k` chips of `avail` (A2 full mesh: any chips are a legal shape;
+/// the lowest are what the scheduler itself would give).
+chip_mask lowest_chips(chip_mask avail, int k) {
+  chip_mask out = 0;
+  for (int c = 0; c < max_chips_per_node && k > 0; ++c) {
+    if ((avail & chip_bit(c)) != 0) {
+      out |= chip_bit(c);
+      --k;
+    }
+  }
+  return out;
+}
+
+/// A3: chips (die pairs) with both dies in `avail`, as a die mask.
+chip_mask whole_pairs(chip_mask avail) {
+  chip_mask out = 0;
+  for (int c = 0; c < 8; ++c) {
+    const chip_mask pair = chip_bit(2 * c) | chip_bit(2 * c + 1);
+    if ((avail & pair) == pair) out |= pair;
+  }
+  return out;
+}
+
+/// Per-node target fill in [0, slots], mean `occupancy · slots`: a fill
+/// fraction drawn uniformly from [0, 2·occ] (occ ≤ ½) or [2·occ − 1, 1]
+/// (occ > ½), then stochastically rounded. All in 32-bit fixed point.
+int draw_fill(rng& g, std::uint64_t occ32, int slots) {
+  const std::uint64_t x = g.bits32();
+  std::uint64_t f = 0;  // fill fraction in units of 2^-32, ≤ 2^32
+  if (occ32 <= two_32 / 2) {
+    f = (2 * occ32 * x) >> 32;
+  } else {
+    f = 2 * occ32 - two_32 + (((2 * two_32 - 2 * occ32) * x) >> 32);
+  }
+  const std::uint64_t scaled = f * static_cast<std::uint64_t>(slots);
+  std::uint64_t t = scaled >> 32;
+  if (g.bits32() < (scaled & (two_32 - 1))) ++t;
+  return static_cast<int>(std::min<std::uint64_t>(t, static_cast<std::uint64_t>(slots)));
+}
+
+/// Legal shapes of running pods per type (a pod of k NPUs).
+constexpr std::array<int, 4> a2_running_k{1, 2, 4, 8};
+constexpr std::array<int, 4> a3_running_k{2, 4, 8, 16};
+/// Legal standalone requests of pending pods per type.
+constexpr std::array<int, 4> a2_pending_k{1, 2, 4, 8};
+constexpr std::array<int, 5> a3_pending_k{1, 2, 4, 8, 16};
+
+/// Places running pods on `n` until `target` NPUs are held or no legal shape
+/// fits: each pod draws k uniformly from the legal sizes that still fit
+/// (`largest_first`: takes the largest instead, as whole-node SuperPoD jobs do).
+void occupy(rng& g, node_spec& n, int target, bool largest_first) {
+  const bool a3 = is_a3_type(n.type);
+  const std::span<const int> sizes = a3 ? std::span<const int>(a3_running_k) : std::span<const int>(a2_running_k);
+  int held = 0;
+  int pod = 0;
+  chip_mask avail = n.inventory & ~n.unhealthy;
+  for (;;) {
+    const chip_mask shape_avail = a3 ? whole_pairs(avail) : avail;
+    const int capacity = chip_count(shape_avail);
+    std::array<int, 4> options{};
+    std::size_t n_options = 0;
+    for (const int k : sizes)
+      if (k <= target - held && k <= capacity) options[n_options++] = k;
+    if (n_options == 0) return;
+    const int k = largest_first ? options[n_options - 1] : options[g.below(n_options)];
+    const chip_mask chips = lowest_chips(shape_avail, k);  // A3: whole pairs, lowest first
+    add_running_pod(n, fmt::format("default/run-{}-{}", n.name, pod++), chips);
+    avail &= ~chips;
+    held += k;
+  }
+}
+
+/// Health draws shared by every generated node.
+struct fault_draws {
+  chance_threshold node;
+  chance_threshold chip;
+  chance_threshold network;  ///< chip_fault_rate / 2
+};
+
+void draw_health(rng& g, node_spec& n, const fault_draws& p) {
+  if (g.chance(p.node)) n.health = node_health::unhealthy;
+  const int max = max_chips(n.type);
+  for (int c = 0; c < max; ++c)
+    if (g.chance(p.chip)) n.unhealthy |= chip_bit(c);
+  for (int c = 0; c < max; ++c)
+    if ((n.unhealthy & chip_bit(c)) == 0 && g.chance(p.network)) n.network_unhealthy |= chip_bit(c);
+  // Sub-health is rarer still: as often as a node fault, on one chip.
+  if (g.chance(p.node)) {
+    n.sub_healthy |= chip_bit(static_cast<int>(g.below(static_cast<std::uint64_t>(max))));
+    if (n.health == node_health::healthy) n.health = node_health::sub_healthy;
+  }
+}
+
+int count_of(int nodes, double fraction) {
+  if (!(fraction > 0.0)) return 0;
+  if (fraction >= 1.0) return nodes;
+  return static_cast<int>(std::llround(static_cast<double>(nodes) * fraction));
+}
+
+constexpr std::int64_t created_base = 1'750'000'000;  // 2025-06-15, a fixed epoch for creation times
+
+}  // namespace
+
+synthetic_cluster generate_cluster(const synthetic_options& opt) {
+  synthetic_cluster out;
+  rng g(opt.seed);
+
+  const int nodes = std::clamp(opt.nodes, 0, 1'000'000);
+  const int n_a2 = count_of(nodes, opt.a2_fraction);
+  const int n_a3 = std::min(count_of(nodes, opt.a3_fraction), nodes - n_a2);
+  const int n_sp = nodes - n_a2 - n_a3;
+  const int pod_size = std::max(opt.super_pod_size, 1);
+
+  const double occ = std::isnan(opt.occupancy) ? 0.0 : std::clamp(opt.occupancy, 0.0, 1.0);
+  const auto occ32 = static_cast<std::uint64_t>(occ * 0x1p32);
+  const chance_threshold occ_node = threshold(occ);
+  const fault_draws faults{threshold(opt.node_fault_rate), threshold(opt.chip_fault_rate),
+                           threshold(opt.chip_fault_rate / 2)};
+
+  out.nodes.reserve(static_cast<std::size_t>(nodes));
+  for (int i = 0; i < n_a2; ++i) {
+    node_spec n = make_node(fmt::format("a2-{:05d}", i), accelerator_type::module_910b_8);
+    draw_health(g, n, faults);
+    occupy(g, n, draw_fill(g, occ32, 8), false);
+    finish_node(n);
+    out.nodes.push_back(std::move(n));
+  }
+  for (int i = 0; i < n_a3; ++i) {
+    node_spec n = make_node(fmt::format("a3-{:05d}", i), accelerator_type::module_a3_16);
+    draw_health(g, n, faults);
+    occupy(g, n, 2 * draw_fill(g, occ32, 8), false);  // whole chips: fill in die pairs
+    finish_node(n);
+    out.nodes.push_back(std::move(n));
+  }
+  for (int i = 0; i < n_sp; ++i) {
+    const int pod = i / pod_size;
+    const int index = i % pod_size;
+    node_spec n = make_node(fmt::format("sp{}-{:05d}", pod, index), accelerator_type::module_a3_16_super_pod);
+    n.super_pod_id = pod;
+    n.server_index = index;
+    n.rack_id = index / 8;
+    draw_health(g, n, faults);
+    // SuperPoD nodes serve whole-node jobs: a node is either held whole (or
+    // as close to whole as its healthy dies allow) or idle.
+    occupy(g, n, g.chance(occ_node) ? 16 : 0, true);
+    finish_node(n);
+    out.nodes.push_back(std::move(n));
+  }
+
+  // Pending pods: each its own standalone job, on a type drawn in proportion
+  // to the node counts, with k uniform over the type's legal standalone sizes.
+  const int pending = std::max(opt.pending_pods, 0);
+  out.pending.jobs.reserve(static_cast<std::size_t>(pending));
+  out.pending.pods.reserve(static_cast<std::size_t>(pending));
+  for (int i = 0; i < pending; ++i) {
+    accelerator_type t = accelerator_type::module_910b_8;
+    if (nodes > 0) {
+      const auto r = static_cast<int>(g.below(static_cast<std::uint64_t>(nodes)));
+      t = r < n_a2 ? accelerator_type::module_910b_8
+                   : (r < n_a2 + n_a3 ? accelerator_type::module_a3_16 : accelerator_type::module_a3_16_super_pod);
+    }
+    const std::span<const int> sizes =
+        is_a3_type(t) ? std::span<const int>(a3_pending_k) : std::span<const int>(a2_pending_k);
+    const int k = sizes[g.below(sizes.size())];
+
+    job_spec job;
+    job.shape = job_shape{1, k};
+    job.handler = t;
+    out.pending.jobs.push_back(std::move(job));
+
+    pod_spec p;
+    p.name = fmt::format("default/pend-{:05d}", i);
+    p.job = out.pending.jobs.size() - 1;
+    p.npus = k;
+    p.cpu_milli = 8'000;
+    p.memory_bytes = 64 * gib;
+    p.node_selector = {{"accelerator-type", std::string(to_string(t))}};
+    p.priority = 0;
+    p.created = created_base + i;
+    out.pending.pods.push_back(std::move(p));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Demo
+
+namespace {
+
+chip_mask mask_of(std::initializer_list<int> ids) {
+  chip_mask m = 0;
+  for (const int d : ids) m |= chip_bit(d);
+  return m;
+}
+
+void add_pending(workload& w, std::string name, int npus, std::optional<accelerator_type> t, std::int64_t cpu_milli,
+                 std::int64_t memory_bytes, std::int64_t created) {
+  job_spec job;
+  job.shape = job_shape{1, npus};
+  job.handler = t;
+  w.jobs.push_back(std::move(job));
+
+  pod_spec p;
+  p.name = std::move(name);
+  p.job = w.jobs.size() - 1;
+  p.npus = npus;
+  p.cpu_milli = cpu_milli;
+  p.memory_bytes = memory_bytes;
+  if (t) p.node_selector = {{"accelerator-type", std::string(to_string(*t))}};
+  p.created = created;
+  w.pods.push_back(std::move(p));
+}
+
+}  // namespace
+
+synthetic_cluster demo_cluster() {
+  // The story, in the order `plan` considers the pending pods (all priority
+  // 0, so by creation time):
+  //  1. llama-decode-0 (4 NPUs, A2) lands on a2-node-1 next to the running
+  //     qwen-decode-0 rather than on the idle a2-node-2 (binpack: of two
+  //     equally healthy nodes the fuller one scores higher).
+  //  2. llama-prefill-0 (8, A2) takes a2-node-2, the only idle healthy A2.
+  //  3. router-0 requests no NPU: CPU and memory only.
+  //  4. a3-decode-0 (16, A3) takes the idle a3-node-2 whole.
+  //  5. a3-small-0 (1 die, A3) goes to a3-node-1's half-free chip (die 9).
+  //  6. a3-odd-0 (3 dies, A3) is illegal: A3 pods take whole chips (even k),
+  //     only a lone 1-die pod may take half a chip → invalid_request.
+  //  7. a3-prefill-0 (4, A3) sees 4 free dies on a3-node-1, but on three
+  //     different chips: only chip 7 is whole → topology_mismatch (resolvable).
+  //  8. llama-prefill-1 (8, A2): no healthy A2 node has 8 free NPUs any more;
+  //     a2-node-3 has them but NodeD reports it unhealthy → insufficient_npu.
+  synthetic_cluster out;
+  const auto a2 = accelerator_type::module_910b_8;
+  const auto a3 = accelerator_type::module_a3_16;
+
+  node_spec a2n1 = make_node("a2-node-1", a2);
+  add_running_pod(a2n1, "serving/qwen-decode-0", mask_of({0, 1, 2, 3}));
+
+  node_spec a2n2 = make_node("a2-node-2", a2);
+
+  node_spec a2n3 = make_node("a2-node-3", a2);
+  a2n3.health = node_health::unhealthy;
+
+  node_spec a3n1 = make_node("a3-node-1", a3);
+  add_running_pod(a3n1, "serving/qwen-prefill-0", mask_of({0, 1, 2, 3, 4, 5, 6, 7}));
+  add_running_pod(a3n1, "serving/embed-0", mask_of({8}));
+  add_running_pod(a3n1, "serving/embed-1", mask_of({10}));
+  add_running_pod(a3n1, "serving/embed-2", mask_of({12}));
+
+  node_spec a3n2 = make_node("a3-node-2", a3);
+
+  for (node_spec* n : {&a2n1, &a2n2, &a2n3, &a3n1, &a3n2}) {
+    finish_node(*n);
+    out.nodes.push_back(std::move(*n));
+  }
+
+  workload& w = out.pending;
+  std::int64_t t = created_base;
+  add_pending(w, "serving/llama-decode-0", 4, a2, 16'000, 128 * gib, t++);
+  add_pending(w, "serving/llama-prefill-0", 8, a2, 32'000, 256 * gib, t++);
+  add_pending(w, "serving/router-0", 0, std::nullopt, 4'000, 8 * gib, t++);
+  add_pending(w, "serving/a3-decode-0", 16, a3, 32'000, 256 * gib, t++);
+  add_pending(w, "serving/a3-small-0", 1, a3, 8'000, 64 * gib, t++);
+  add_pending(w, "serving/a3-odd-0", 3, a3, 8'000, 64 * gib, t++);
+  add_pending(w, "serving/a3-prefill-0", 4, a3, 16'000, 128 * gib, t++);
+  add_pending(w, "serving/llama-prefill-1", 8, a2, 32'000, 256 * gib, t++);
+  return out;
+}
+
+}  // namespace npusched
