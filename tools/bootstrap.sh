@@ -11,7 +11,7 @@ NPUSCHED_VENV="${NPUSCHED_VENV:-$NPUSCHED_ROOT/.venv}"
 
 npusched_debian_packages=(
   cmake ninja-build g++ git python3 python3-dev python3-venv
-  libeigen3-dev libfmt-dev libgtest-dev libbenchmark-dev pybind11-dev
+  libfmt-dev libgtest-dev libbenchmark-dev pybind11-dev
   nlohmann-json3-dev libyaml-cpp-dev
 )
 

@@ -1,9 +1,10 @@
 #include "npusched/fit.hpp"
 
+#include "topology_rules.hpp"
+
 #include <array>
 #include <string>
 
-#include <Eigen/Core>
 #include <fmt/format.h>
 
 namespace npusched {
@@ -42,20 +43,6 @@ namespace {
 
 constexpr std::size_t type_count = static_cast<std::size_t>(accelerator_type::half) + 1;
 
-bool sub_healthy_node(const cluster& c, node_id n) {
-  return c.health(n) == node_health::sub_healthy || c.sub_healthy(n) != 0;
-}
-
-// Legality of the request on every accelerator type, computed once per fit.
-std::array<bool, type_count> legal_by_type(const fit_request& r) {
-  std::array<bool, type_count> legal{};
-  for (std::size_t t = 0; t < type_count; ++t) {
-    const auto type = static_cast<accelerator_type>(t);
-    legal[t] = r.npus == 0 || is_legal_request(type, r.npus, r.job);
-  }
-  return legal;
-}
-
 // A 0-NPU pod prefers nodes without NPUs, then the most free CPU (spreading,
 // as kube-scheduler's LeastAllocated does), in whole cores.
 std::int64_t cpu_only_score(const cluster& c, const placement_state& s, node_id n) {
@@ -63,37 +50,73 @@ std::int64_t cpu_only_score(const cluster& c, const placement_state& s, node_id 
   return (c.type(n) == accelerator_type::none ? std::int64_t{1} << 40 : 0) + free_cores;
 }
 
-// The NPU-specific rules after the cheap filters: usable chips, shape, score.
-node_eval npu_stage(const cluster& c, const placement_state& s, const fit_request& r, node_id n) {
-  if (r.npus == 0) return {node_rule::feasible, cpu_only_score(c, s, n)};
-  const accelerator_type t = c.type(n);
-  const chip_mask free = c.inventory(n) & ~(s.used(n) | c.unhealthy(n) | c.recovering(n));
-  const bool distributed = r.job.distributed();
-  const chip_mask top = usable_chips(t, free, c.network_unhealthy(n), r.withholds_network());
-  const shape_fit shape = judge(t, r.npus, top, distributed);
-  if (shape == shape_fit::too_few) return {node_rule::npu_short, 0};
-  if (shape == shape_fit::wrong_shape) return {node_rule::topology, 0};
-  const auto score = node_score(t, r.npus, top, distributed,
-                                {c.npu_allocatable(n), chip_count(c.unhealthy(n))});
-  if (!score) return {node_rule::topology, 0};
-  return {node_rule::feasible, *score - (sub_healthy_node(c, n) ? 1 : 0)};
-}
+// What one request needs per node, computed once per call so that the
+// per-node chain is plain array reads and integer compares: the type rule
+// (selector / illegal / pass) by accelerator type, and the selector columns.
+class evaluator {
+ public:
+  evaluator(const cluster& c, const placement_state& s, const fit_request& r) : c_(c), s_(s), r_(r) {
+    for (std::size_t t = 0; t < type_count; ++t) {
+      const auto type = static_cast<accelerator_type>(t);
+      if ((r.handler && type != *r.handler) || (r.npus > 0 && type == accelerator_type::none)) {
+        type_rule_[t] = node_rule::selector;
+      } else if (r.npus > 0 && !is_legal_request(type, r.npus, r.job)) {
+        type_rule_[t] = node_rule::illegal;
+      } else {
+        type_rule_[t] = node_rule::feasible;
+      }
+    }
+    if (!r.node_selector.impossible)
+      for (const auto& [key, value] : r.node_selector.terms) columns_.emplace_back(c.label_column(key).data(), value);
+    network_ = r.withholds_network();
+    distributed_ = r.job.distributed();
+  }
 
-bool refuses_health(const cluster& c, const fit_request& r, node_id n) {
-  const node_health h = c.health(n);
-  if (h == node_health::pre_separate || h == node_health::unhealthy || h == node_health::not_ready) return true;
-  return r.refuse_sub_healthy && sub_healthy_node(c, n);
-}
+  // The filter chain of fit.hpp on node `i`, first failing rule wins.
+  node_eval operator()(std::uint32_t i) const {
+    const node_id n{i};
+    const accelerator_type t = c_.type(n);
+    if (r_.node_selector.impossible || type_rule_[static_cast<std::size_t>(t)] == node_rule::selector)
+      return {node_rule::selector, 0};
+    if (r_.super_pod && c_.super_pod_id(n) != *r_.super_pod) return {node_rule::selector, 0};
+    for (const auto& [column, value] : columns_)
+      if (column[i] != value) return {node_rule::selector, 0};
+    if (type_rule_[static_cast<std::size_t>(t)] == node_rule::illegal) return {node_rule::illegal, 0};
+    if (!c_.schedulable(n)) return {node_rule::cordoned, 0};
+    const node_health h = c_.health(n);
+    const bool sub = h == node_health::sub_healthy || c_.sub_healthy(n) != 0;
+    if (h >= node_health::pre_separate || (sub && r_.refuse_sub_healthy)) return {node_rule::unhealthy, 0};
+    if (r_.npus > 0 && network_ && network_fault_aware(t) && !c_.network_health_known(n))
+      return {node_rule::network_unknown, 0};
+    if (c_.cpu_allocatable_milli(n) - s_.cpu_requested_milli(n) < r_.cpu_milli ||
+        c_.memory_allocatable_bytes(n) - s_.memory_requested_bytes(n) < r_.memory_bytes)
+      return {node_rule::resources, 0};
+    if (r_.npus == 0) return {node_rule::feasible, cpu_only_score(c_, s_, n)};
+    // NPU idle below k, or more free chips than idle NPUs: the node's chip
+    // accounting is not settled (a pod holds NPUs whose chips are not
+    // annotated yet), so no chip can be vouched for.
+    const int idle = c_.npu_allocatable(n) - s_.npu_requested(n);
+    const chip_mask free = c_.inventory(n) & ~(s_.used(n) | c_.unhealthy(n) | c_.recovering(n));
+    if (idle < r_.npus || chip_count(free) > idle) return {node_rule::npu_short, 0};
+    const chip_mask top = usable_chips(t, free, c_.network_unhealthy(n), network_);
+    const shape_fit shape = detail::judge(t, r_.npus, top, distributed_);
+    if (shape == shape_fit::too_few) return {node_rule::npu_short, 0};
+    if (shape == shape_fit::wrong_shape) return {node_rule::topology, 0};
+    const auto score = detail::score_fitting(t, r_.npus, top, distributed_,
+                                             {c_.npu_allocatable(n), chip_count(c_.unhealthy(n))});
+    if (!score) return {node_rule::topology, 0};
+    return {node_rule::feasible, *score - (sub ? 1 : 0)};
+  }
 
-// NPU idle (allocatable − requested) below k, or more free chips than idle
-// NPUs: the chip accounting of the node is not settled (a pod holds NPUs
-// whose chips are not annotated yet), so no chip can be trusted to be free.
-bool npu_idle_short(const cluster& c, const placement_state& s, const fit_request& r, node_id n) {
-  if (r.npus == 0) return false;
-  const int idle = c.npu_allocatable(n) - s.npu_requested(n);
-  const chip_mask free = c.inventory(n) & ~(s.used(n) | c.unhealthy(n) | c.recovering(n));
-  return idle < r.npus || chip_count(free) > idle;
-}
+ private:
+  const cluster& c_;
+  const placement_state& s_;
+  const fit_request& r_;
+  std::array<node_rule, type_count> type_rule_{};
+  std::vector<std::pair<const label_id*, label_id>> columns_;
+  bool network_ = false;
+  bool distributed_ = false;
+};
 
 void count(filter_counts& fc, node_rule rule) {
   switch (rule) {
@@ -107,60 +130,6 @@ void count(filter_counts& fc, node_rule rule) {
     case node_rule::topology: ++fc.topology; break;
     case node_rule::feasible: ++fc.feasible; break;
   }
-}
-
-using int_array = Eigen::Array<std::int32_t, Eigen::Dynamic, 1>;
-template <class T>
-using const_column = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
-
-template <class T>
-const_column<T> column(std::span<const T> v) {
-  return const_column<T>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
-
-// One-byte enums viewed as their underlying bytes (unsigned char may alias anything).
-template <class E>
-int_array enum_column(std::span<const E> v) {
-  static_assert(sizeof(E) == 1);
-  const auto* bytes = reinterpret_cast<const std::uint8_t*>(v.data());
-  return const_column<std::uint8_t>(bytes, static_cast<Eigen::Index>(v.size())).template cast<std::int32_t>();
-}
-
-// The cheap rules for every node at once, as dense column operations: the
-// returned array holds, per node, the first rule that rejects it, or
-// `npu_short + 1` (= topology) when the node goes on to the per-node NPU stage.
-// Rules are applied from last to first so that the earliest failing one wins.
-int_array stage_codes(const cluster& c, const placement_state& s, const fit_request& r,
-                      const std::array<bool, type_count>& legal) {
-  const auto n = static_cast<Eigen::Index>(c.size());
-  const auto code = [](node_rule rule) { return static_cast<std::int32_t>(rule); };
-  int_array stage = int_array::Constant(n, code(node_rule::topology));
-  const int_array types = enum_column(c.types());
-  if (r.npus > 0) {
-    const auto npu_idle =
-        column(c.npu_allocatables()) - column(s.npu_requested_all());
-    stage = (npu_idle < r.npus).select(code(node_rule::npu_short), stage);
-  }
-  const auto cpu_free = column(c.cpu_allocatables()) - column(s.cpu_requested_all());
-  const auto mem_free = column(c.memory_allocatables()) - column(s.memory_requested_all());
-  stage = (cpu_free < r.cpu_milli || mem_free < r.memory_bytes).select(code(node_rule::resources), stage);
-  const int_array health = enum_column(c.healths());
-  stage = (health >= static_cast<std::int32_t>(node_health::pre_separate)).select(code(node_rule::unhealthy), stage);
-  stage = (column(c.schedulables()) == 0).select(code(node_rule::cordoned), stage);
-  Eigen::Array<bool, Eigen::Dynamic, 1> type_ok = Eigen::Array<bool, Eigen::Dynamic, 1>::Constant(n, false);
-  for (std::size_t t = 0; t < type_count; ++t)
-    if (legal[t]) type_ok = type_ok || (types == static_cast<std::int32_t>(t));
-  stage = (!type_ok).select(code(node_rule::illegal), stage);
-  if (r.npus > 0) stage = (types == static_cast<std::int32_t>(accelerator_type::none)).select(code(node_rule::selector), stage);
-  if (r.handler) stage = (types != static_cast<std::int32_t>(*r.handler)).select(code(node_rule::selector), stage);
-  if (r.super_pod) stage = (column(c.super_pod_ids()) != *r.super_pod).select(code(node_rule::selector), stage);
-  if (r.node_selector.impossible) {
-    stage.setConstant(code(node_rule::selector));
-  } else {
-    for (const auto& [key, value] : r.node_selector.terms)
-      stage = (column(c.label_column(key)) != value).select(code(node_rule::selector), stage);
-  }
-  return stage;
 }
 
 std::string counts_message(const filter_counts& fc, const fit_request& r) {
@@ -190,21 +159,7 @@ std::string counts_message(const filter_counts& fc, const fit_request& r) {
 }  // namespace
 
 node_eval evaluate_node(const cluster& c, const placement_state& s, const fit_request& r, node_id n) {
-  const accelerator_type t = c.type(n);
-  if (r.node_selector.impossible || !c.matches(n, r.node_selector)) return {node_rule::selector, 0};
-  if (r.handler && t != *r.handler) return {node_rule::selector, 0};
-  if (r.super_pod && c.super_pod_id(n) != *r.super_pod) return {node_rule::selector, 0};
-  if (r.npus > 0 && t == accelerator_type::none) return {node_rule::selector, 0};
-  if (r.npus > 0 && !is_legal_request(t, r.npus, r.job)) return {node_rule::illegal, 0};
-  if (!c.schedulable(n)) return {node_rule::cordoned, 0};
-  if (refuses_health(c, r, n)) return {node_rule::unhealthy, 0};
-  if (r.npus > 0 && r.withholds_network() && network_fault_aware(t) && !c.network_health_known(n))
-    return {node_rule::network_unknown, 0};
-  if (c.cpu_allocatable_milli(n) - s.cpu_requested_milli(n) < r.cpu_milli ||
-      c.memory_allocatable_bytes(n) - s.memory_requested_bytes(n) < r.memory_bytes)
-    return {node_rule::resources, 0};
-  if (npu_idle_short(c, s, r, n)) return {node_rule::npu_short, 0};
-  return npu_stage(c, s, r, n);
+  return evaluator(c, s, r)(n.value);
 }
 
 verdict verdict_from_counts(const filter_counts& fc, const fit_request& r) {
@@ -246,32 +201,11 @@ bool for_each_feasible(const cluster& c, const placement_state& s, const fit_req
       return false;
     }
   }
-  const auto legal = legal_by_type(r);
-  const int_array stage = stage_codes(c, s, r, legal);
-  const auto topology_code = static_cast<std::int32_t>(node_rule::topology);
+  const evaluator eval(c, s, r);
   for (std::uint32_t i = 0; i < c.size(); ++i) {
-    const auto code = stage(static_cast<Eigen::Index>(i));
-    if (code != topology_code) {
-      count(counts, static_cast<node_rule>(code));
-      continue;
-    }
-    // Cheap rules passed: the ones that need per-node branching.
-    const node_id n{i};
-    node_rule rule = node_rule::feasible;
-    if (refuses_health(c, r, n)) {
-      rule = node_rule::unhealthy;
-    } else if (r.npus > 0 && r.withholds_network() && network_fault_aware(c.type(n)) && !c.network_health_known(n)) {
-      rule = node_rule::network_unknown;
-    } else if (npu_idle_short(c, s, r, n)) {
-      rule = node_rule::npu_short;
-    }
-    if (rule != node_rule::feasible) {
-      count(counts, rule);
-      continue;
-    }
-    const node_eval e = npu_stage(c, s, r, n);
+    const node_eval e = eval(i);
     count(counts, e.rule);
-    if (e.rule == node_rule::feasible) on_feasible(n, e.score);
+    if (e.rule == node_rule::feasible) on_feasible(node_id{i}, e.score);
   }
   return true;
 }
