@@ -28,11 +28,23 @@ int main() {
     return 2;
   }
 
+  // Two standalone pods (each its own job) asking for Atlas 800 A2 nodes.
   workload w;
-  w.jobs.push_back({"", {1, 8}, accelerator_type::module_910b_8, false, std::nullopt});
-  w.jobs.push_back({"", {1, 2}, accelerator_type::module_910b_8, false, std::nullopt});
-  w.pods.push_back({"serving/big-0", 0, 8, 0, 0, {}, 0, 1});
-  w.pods.push_back({"serving/small-0", 1, 2, 0, 0, {}, 0, 2});
+  for (int npus : {8, 2}) {
+    job_spec job;
+    job.shape = {1, npus};                          // one NPU pod, `npus` NPUs in all
+    job.handler = accelerator_type::module_910b_8;  // its accelerator-type nodeSelector
+    w.jobs.push_back(job);
+  }
+  w.pods.resize(2);
+  w.pods[0].name = "serving/big-0";
+  w.pods[0].job = 0;
+  w.pods[0].npus = 8;
+  w.pods[0].created = 1;
+  w.pods[1].name = "serving/small-0";
+  w.pods[1].job = 1;
+  w.pods[1].npus = 2;
+  w.pods[1].created = 2;
 
   const plan_result r = plan(*built, w);
   for (const auto& b : r.bindings) {

@@ -1,0 +1,115 @@
+#pragma once
+/// \file k8s/snapshot.hpp
+/// The Kubernetes adapter: reads a `kubectl get ... -o json` List into the
+/// core model and writes plan results back as JSON. No JSON-library type
+/// appears in this header; the JSON library is private to `npusched::k8s`.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "npusched/cluster.hpp"
+#include "npusched/plan.hpp"
+#include "npusched/result.hpp"
+
+namespace npusched::k8s {
+
+/// A node left out of the candidates because its MindCluster data is broken
+/// or missing (fail closed). `reason` is a stable code:
+/// `no_device_info`, `bad_device_info`, `bad_chip_name`, `duplicate_chip`,
+/// `chip_out_of_range`, `unknown_accelerator_type`, `missing_accelerator_type`,
+/// `bad_npu_count`, `chip_conflict` (two running pods claim one chip),
+/// `invalid_node` (the core's `validate_node` refused the decoded node).
+/// docs/kubernetes.md lists what triggers each.
+struct excluded_node {
+  std::string node;
+  std::string reason;
+  std::string message;
+  friend bool operator==(const excluded_node&, const excluded_node&) = default;
+};
+
+/// The scheduler's `init-params` (ConfigMap `volcano-system/volcano-scheduler-configmap`,
+/// key `volcano-scheduler.conf`), with the reference's defaults.
+struct init_params {
+  bool present = false;                    ///< the snapshot carried the ConfigMap
+  bool use_cluster_info_manager = true;    ///< device info from ClusterD (`true`) or the device plugin
+  bool use_cluster_info_manager_set = false;  ///< the key was given explicitly
+  bool self_maintain_available_card = true;
+  int super_pod_size = 48;
+  int reserve_nodes = 2;
+  int grace_over_time = 900;
+};
+
+/// One chip's network data from the node's `baseDeviceInfos` annotation.
+struct device_info {
+  std::string ip;
+  std::uint32_t super_device_id = 0;
+  friend bool operator==(const device_info&, const device_info&) = default;
+};
+
+/// Per-node data the adapter needs to write annotations (by `node_id`).
+struct node_extra {
+  std::string internal_ip;                    ///< first `InternalIP` address
+  std::map<int, device_info> devices;         ///< chip id → device data
+  int device_count = 0;                       ///< chip entries (`Ascend910-N`) in `baseDeviceInfos`
+};
+
+/// Per-pending-pod data the adapter needs to write annotations
+/// (parallel to `workload::pods`).
+struct pod_extra {
+  std::string namespace_name;
+  std::string name;
+  std::string uid;
+  std::string group;              ///< `<ns>/<podgroup>` or empty
+  bool operator_pod = false;      ///< label `training.kubeflow.org/operator-name` present
+};
+
+/// A decoded snapshot.
+struct snapshot {
+  npusched::cluster cluster;
+  npusched::workload workload;
+  std::vector<excluded_node> excluded_nodes;  ///< sorted by node name
+  init_params params;
+  std::vector<node_extra> nodes;              ///< by node id
+  std::vector<pod_extra> pods;                ///< parallel to `workload.pods`
+};
+
+struct decode_options {
+  /// Pending pods are those with this `spec.schedulerName`.
+  std::string scheduler_name = "volcano";
+};
+
+/// Decodes a Kubernetes `List` (as `kubectl get nodes,pods,configmaps,
+/// podgroups.scheduling.volcano.sh,replicasets -A -o json` prints it).
+/// A document that is not a readable List is an error whose path names the
+/// item and field (`items[4].metadata.name: missing`). A node whose MindCluster
+/// data is broken is not an error: it lands in `excluded_nodes`.
+[[nodiscard]] result<snapshot> decode_snapshot(std::string_view json, const decode_options& opt = {});
+
+struct encode_options {
+  /// Unix seconds; `predicate-time` is `now · 10⁹ + placement index` nanoseconds,
+  /// so pods bound in one plan keep their placement order on the node.
+  std::int64_t now_unix_seconds = 0;
+};
+
+/// The `npusched plan` output:
+/// `{"bindings":[...],"unschedulable":[...],"excluded_nodes":[...]}`, compact,
+/// keys in that order, byte-identical for identical input. Each binding
+/// carries the pod annotations the scheduler would write (fitting.md §4.7);
+/// a binding of a pod without NPUs has none. Precondition: `plan` was
+/// computed on `snap.cluster` and `snap.workload` (out-of-range indices are
+/// written as empty names rather than read).
+[[nodiscard]] std::string encode_plan(const snapshot& snap, const plan_result& plan, const encode_options& opt);
+
+/// Writes a cluster and a pending workload as a Kubernetes List that
+/// `decode_snapshot` reads back to the same model: Nodes (with labels,
+/// `baseDeviceInfos`, capacity/allocatable, Ready), one ClusterD
+/// `cluster-info-device-0` ConfigMap, running pods holding the chips, and the
+/// pending pods. Used by the demo, the benchmarks and the round-trip tests.
+/// CPU, memory and NPU requests of a node that its chip holders do not explain
+/// are written as one extra running pod `npusched-system/load-<node>`.
+[[nodiscard]] std::string encode_snapshot(const std::vector<node_spec>& nodes, const workload& pending);
+
+}  // namespace npusched::k8s

@@ -1,0 +1,225 @@
+#pragma once
+// Builders for the Kubernetes objects the adapter tests feed to decode_snapshot.
+// Every builder returns a plain nlohmann::json that a test may edit before
+// wrapping it in a List with `list(...)`.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "npusched/k8s/snapshot.hpp"
+
+namespace npusched::k8s::test {
+
+using json = nlohmann::json;
+
+inline std::string chip(int i) { return "Ascend910-" + std::to_string(i); }
+
+/// `baseDeviceInfos` with chips [0, n): IP 10.0.0.<i>, SuperDeviceID 100 + i.
+inline std::string base_infos(int n) {
+  json infos = json::object();
+  for (int i = 0; i < n; ++i) infos[chip(i)] = {{"IP", "10.0.0." + std::to_string(i)}, {"SuperDeviceID", 100 + i}};
+  return infos.dump();
+}
+
+/// A Ready NPU node with `chips` chips, 64 CPUs and 256Gi of memory.
+inline json npu_node(const std::string& name, const std::string& type = "module-910b-8", int chips = 8) {
+  const std::string n = std::to_string(chips);
+  return {{"apiVersion", "v1"},
+          {"kind", "Node"},
+          {"metadata",
+           {{"name", name},
+            {"labels", {{"accelerator-type", type}, {"kubernetes.io/hostname", name}}},
+            {"annotations", {{"baseDeviceInfos", base_infos(chips)}}}}},
+          {"spec", json::object()},
+          {"status",
+           {{"capacity", {{"cpu", "64"}, {"memory", "256Gi"}, {"huawei.com/Ascend910", n}}},
+            {"allocatable", {{"cpu", "64"}, {"memory", "256Gi"}, {"huawei.com/Ascend910", n}}},
+            {"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})},
+            {"addresses", json::array({{{"type", "Hostname"}, {"address", name}},
+                                       {{"type", "InternalIP"}, {"address", "192.168.0.10"}},
+                                       {{"type", "InternalIP"}, {"address", "192.168.0.11"}}})}}}};
+}
+
+/// A Ready node without NPUs.
+inline json cpu_node(const std::string& name) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Node"},
+          {"metadata", {{"name", name}, {"labels", {{"kubernetes.io/hostname", name}}}}},
+          {"status",
+           {{"allocatable", {{"cpu", "16"}, {"memory", "64Gi"}}},
+            {"conditions", json::array({{{"type", "Ready"}, {"status", "True"}}})}}}};
+}
+
+/// A device-info record's DeviceList with every list empty (NetworkUnhealthy present).
+inline json device_list(const std::string& free = "") {
+  return {{"huawei.com/Ascend910", free},
+          {"huawei.com/Ascend910-Unhealthy", ""},
+          {"huawei.com/Ascend910-Recovering", ""},
+          {"huawei.com/Ascend910-NetworkUnhealthy", ""}};
+}
+
+/// A ClusterD record (the value of one entry of a cluster-info-device shard).
+inline json clusterd_record(const std::string& node, json list = device_list(), std::int64_t update_time = 1000) {
+  return {{"DeviceList", std::move(list)},
+          {"UpdateTime", update_time},
+          {"CmName", "mindx-dl-deviceinfo-" + node},
+          {"SuperPodID", 3},
+          {"RackID", 1},
+          {"ServerIndex", 5}};
+}
+
+/// A ClusterD shard holding `records` (node name → record).
+inline json clusterd_cm(const std::vector<std::pair<std::string, json>>& records,
+                        const std::string& name = "cluster-info-device-0") {
+  json entries = json::object();
+  for (const auto& [node, rec] : records) entries["mindx-dl-deviceinfo-" + node] = rec;
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", name}, {"namespace", "mindx-dl"}}},
+          {"data", {{name, entries.dump()}}}};
+}
+
+/// The device plugin's `DeviceInfoCfg` document.
+inline json device_info_cfg(json list = device_list(), std::int64_t update_time = 1000) {
+  return {{"DeviceInfo", {{"DeviceList", std::move(list)}, {"UpdateTime", update_time}}},
+          {"SuperPodID", 7},
+          {"ServerIndex", 2},
+          {"CheckCode", "ignored"}};
+}
+
+/// `kube-system/mindx-dl-deviceinfo-<node>` with `cfg` as DeviceInfoCfg.
+inline json device_plugin_cm(const std::string& node, const json& cfg = device_info_cfg()) {
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", "mindx-dl-deviceinfo-" + node}, {"namespace", "kube-system"}}},
+          {"data", {{"DeviceInfoCfg", cfg.dump()}}}};
+}
+
+/// The Volcano scheduler ConfigMap with `conf` as `volcano-scheduler.conf`.
+inline json scheduler_cm(const std::string& conf) {
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", "volcano-scheduler-configmap"}, {"namespace", "volcano-system"}}},
+          {"data", {{"volcano-scheduler.conf", conf}}}};
+}
+
+/// init-params arguments as YAML.
+inline std::string init_params_yaml(const std::vector<std::pair<std::string, std::string>>& args) {
+  std::string y = "actions: \"enqueue, allocate, backfill\"\nconfigurations:\n  - name: other\n    arguments: {}\n"
+                  "  - name: init-params\n    arguments:\n";
+  for (const auto& [k, v] : args) y += "      " + k + ": \"" + v + "\"\n";
+  return y;
+}
+
+/// A pending pod for the `volcano` scheduler requesting `npus` NPUs.
+inline json pending_pod(const std::string& ns, const std::string& name, int npus, const std::string& group = "") {
+  json requests = {{"cpu", "1"}, {"memory", "1Gi"}};
+  json limits = json::object();
+  if (npus > 0) {
+    requests["huawei.com/Ascend910"] = std::to_string(npus);
+    limits["huawei.com/Ascend910"] = std::to_string(npus);
+  }
+  json pod = {{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata",
+               {{"name", name},
+                {"namespace", ns},
+                {"uid", "uid-" + name},
+                {"creationTimestamp", "2024-01-01T00:00:00Z"},
+                {"annotations", json::object()},
+                {"labels", json::object()}}},
+              {"spec",
+               {{"schedulerName", "volcano"},
+                {"containers", json::array({{{"name", "main"},
+                                             {"resources", {{"requests", requests}, {"limits", limits}}}}})}}},
+              {"status", {{"phase", "Pending"}}}};
+  if (!group.empty()) pod["metadata"]["annotations"]["scheduling.k8s.io/group-name"] = group;
+  return pod;
+}
+
+/// A running pod bound to `node` holding `chips` (annotation huawei.com/Ascend910).
+inline json running_pod(const std::string& ns, const std::string& name, const std::string& node,
+                        const std::string& chips, int npus) {
+  json pod = pending_pod(ns, name, npus);
+  pod["spec"]["nodeName"] = node;
+  pod["status"]["phase"] = "Running";
+  pod["metadata"]["annotations"]["huawei.com/Ascend910"] = chips;
+  return pod;
+}
+
+inline json podgroup(const std::string& ns, const std::string& name) {
+  return {{"apiVersion", "scheduling.volcano.sh/v1beta1"},
+          {"kind", "PodGroup"},
+          {"metadata",
+           {{"name", name}, {"namespace", ns}, {"labels", json::object()}, {"annotations", json::object()}}},
+          {"spec", {{"minMember", 1}}}};
+}
+
+inline json list(std::vector<json> items) {
+  return {{"apiVersion", "v1"}, {"kind", "List"}, {"items", std::move(items)}, {"metadata", {{"resourceVersion", ""}}}};
+}
+
+/// Decodes and fails the test on error.
+inline snapshot decode_ok(const json& doc, const decode_options& opt = {}) {
+  auto r = decode_snapshot(doc.dump(), opt);
+  if (!r) ADD_FAILURE() << "decode failed: " << r.err().what();
+  return r ? std::move(*r) : snapshot{};
+}
+
+/// Every field of a decoded snapshot as text, for whole-model comparisons
+/// (`extras`: also the adapter's per-node and per-pod data).
+inline std::string describe(const snapshot& s, bool extras = true) {
+  std::ostringstream o;
+  const cluster& c = s.cluster;
+  for (std::uint32_t i = 0; i < c.size(); ++i) {
+    const node_id n{i};
+    o << "node " << c.name(n) << " type=" << to_string(c.type(n)) << " health=" << to_string(c.health(n))
+      << " sched=" << c.schedulable(n) << " sp=" << c.super_pod_id(n) << " rack=" << c.rack_id(n)
+      << " idx=" << c.server_index(n) << " inv=" << c.inventory(n) << " unh=" << c.unhealthy(n)
+      << " rec=" << c.recovering(n) << " net=" << c.network_unhealthy(n) << " sub=" << c.sub_healthy(n)
+      << " netknown=" << c.network_health_known(n) << " used=" << c.in_use(n) << " alloc=" << c.npu_allocatable(n)
+      << " req=" << c.npu_requested(n) << " cpu=" << c.cpu_allocatable_milli(n) << "/" << c.cpu_requested_milli(n)
+      << " mem=" << c.memory_allocatable_bytes(n) << "/" << c.memory_requested_bytes(n) << " holders=";
+    for (int chip : chips_of(c.in_use(n))) o << chip << ":" << c.holder(n, chip) << ",";
+    if (extras && i < s.nodes.size()) o << " ip=" << s.nodes[i].internal_ip << " devices=" << s.nodes[i].device_count;
+    o << "\n";
+  }
+  for (const auto& e : s.excluded_nodes) o << "excluded " << e.node << " " << e.reason << " " << e.message << "\n";
+  for (const auto& j : s.workload.jobs) {
+    o << "job " << j.name << " tasks=" << j.shape.npu_tasks << " total=" << j.shape.total_npus
+      << " handler=" << (j.handler ? std::string(to_string(*j.handler)) + "." : std::string("-"))
+      << " refuse=" << j.refuse_sub_healthy;
+    if (j.invalid) o << " invalid=" << to_string(j.invalid->code) << ":" << j.invalid->message;
+    o << "\n";
+  }
+  for (std::size_t i = 0; i < s.workload.pods.size(); ++i) {
+    const pod_spec& p = s.workload.pods[i];
+    o << "pod " << p.name << " job=" << p.job << " npus=" << p.npus << " cpu=" << p.cpu_milli
+      << " mem=" << p.memory_bytes << " prio=" << p.priority << " created=" << p.created << " sel=";
+    for (const auto& [k, v] : p.node_selector) o << k << "=" << v << ",";
+    if (extras && i < s.pods.size())
+      o << " extra=" << s.pods[i].namespace_name << "|" << s.pods[i].name << "|" << s.pods[i].uid << "|"
+        << s.pods[i].group << "|" << s.pods[i].operator_pod;
+    o << "\n";
+  }
+  const init_params& p = s.params;
+  o << "params present=" << p.present << " cim=" << p.use_cluster_info_manager << "/"
+    << p.use_cluster_info_manager_set << " self=" << p.self_maintain_available_card << " size=" << p.super_pod_size
+    << " reserve=" << p.reserve_nodes << " grace=" << p.grace_over_time << "\n";
+  return o.str();
+}
+
+inline std::string read_data_file(const std::string& relative) {
+  std::ifstream in(std::string(NPUSCHED_TEST_DATA_DIR) + "/" + relative, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace npusched::k8s::test
