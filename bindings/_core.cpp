@@ -1,0 +1,65 @@
+// npusched._core: pybind11 registration only. The work is done by
+// npusched::core and npusched::k8s; the Python API, the CLI and the exception
+// classes live in bindings/python/npusched.
+
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <exception>
+#include <string>
+
+#include "npusched/k8s/snapshot.hpp"
+#include "npusched/plan.hpp"
+#include "npusched/result.hpp"
+#include "npusched/synthetic.hpp"
+
+namespace py = pybind11;
+
+namespace {
+
+// Errors map once, here. A `result` error is bad input by definition, so
+// `bad_result_access` becomes npusched.InvalidInput. The class is defined in
+// Python (npusched/_errors.py) and looked up when raised: no cached state.
+void translate_errors(std::exception_ptr p) {
+  try {
+    if (p) std::rethrow_exception(p);
+  } catch (const npusched::bad_result_access& e) {
+    const py::object cls = py::module_::import("npusched._errors").attr("InvalidInput");
+    PyErr_SetString(cls.ptr(), e.what());
+  }
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "npusched's compiled core. Private: use the `npusched` package.";
+  py::register_local_exception_translator(translate_errors);
+
+  m.def(
+      "plan_json",
+      [](const std::string& snapshot_json, std::int64_t now, const std::string& scheduler_name) {
+        const auto snap = npusched::k8s::decode_snapshot(snapshot_json, {.scheduler_name = scheduler_name}).value();
+        const auto placed = npusched::plan(snap.cluster, snap.workload);
+        return npusched::k8s::encode_plan(snap, placed, {.now_unix_seconds = now});
+      },
+      py::arg("snapshot_json"), py::arg("now"), py::arg("scheduler_name") = "volcano",
+      py::call_guard<py::gil_scoped_release>(),
+      "Decodes a Kubernetes List (JSON text), plans its pending pods (those whose\n"
+      "spec.schedulerName is `scheduler_name`) and returns the plan as compact JSON:\n"
+      "{\"bindings\":[...],\"unschedulable\":[...],\"excluded_nodes\":[...]}.\n"
+      "`now` is unix seconds (the pods' predicate-time). Raises npusched.InvalidInput\n"
+      "when the document cannot be read; the message names the field.");
+
+  m.def(
+      "demo_snapshot_json",
+      [] {
+        const auto demo = npusched::demo_cluster();
+        return npusched::k8s::encode_snapshot(demo.nodes, demo.pending);
+      },
+      py::call_guard<py::gil_scoped_release>(),
+      "The built-in demo cluster and its pending pods as a Kubernetes List (JSON text).");
+
+  m.def(
+      "version", [] { return std::string(NPUSCHED_VERSION); },
+      "The package version the extension was built as (from pyproject.toml).");
+}

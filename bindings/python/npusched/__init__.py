@@ -1,0 +1,16 @@
+"""npusched: deterministic placement decisions for Ascend NPU clusters.
+
+>>> import npusched
+>>> result = npusched.plan(npusched.demo_snapshot(), now=1700000000)
+>>> sorted(result)
+['bindings', 'excluded_nodes', 'unschedulable']
+
+Input goes through the C++ Kubernetes adapter, whether it comes as JSON text,
+a dict or ``kubernetes`` client model objects. Bad input raises
+:class:`InvalidInput`; a pod that does not fit is data, not an error.
+"""
+
+from ._api import __version__, demo_snapshot, plan
+from ._errors import Error, InvalidInput
+
+__all__ = ["Error", "InvalidInput", "__version__", "demo_snapshot", "plan"]

@@ -1,0 +1,191 @@
+"""The Python API: input normalisation around the compiled core.
+
+Every snapshot, whatever form it arrives in, is turned into JSON text and read
+by the C++ Kubernetes adapter (``_core.plan_json``); there is no second
+decoder here. This module only *writes* JSON: it serialises dicts, lists and
+``kubernetes`` client model objects the way
+``kubernetes.client.ApiClient.sanitize_for_serialization`` does, without
+importing the ``kubernetes`` package.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import operator
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from . import _core
+from ._errors import InvalidInput
+
+__all__ = ["__version__", "demo_snapshot", "plan", "plan_text", "snapshot_text"]
+
+__version__: str = _core.version()
+
+# `now` is written as `now * 10**9 + placement index` nanoseconds in a signed
+# 64-bit integer (the pods' `predicate-time`); keep a margin for the index.
+MAX_NOW = (2**63 - 1) // 10**9 - 1
+
+_UTC = _dt.timezone.utc
+# kubernetes model class names: V1Node, V1beta1PodGroup, V2HorizontalPodAutoscaler, ...
+_MODEL_PREFIX = re.compile(r"^V\d+(?:(?:alpha|beta)\d+)?(?=[A-Z])")
+
+
+def plan(
+    snapshot: Any,
+    *,
+    now: int | None = None,
+    scheduler_name: str = "volcano",
+) -> dict[str, Any]:
+    """Plans the pending pods of a cluster snapshot.
+
+    ``snapshot`` is a Kubernetes List in any of these forms: a dict (as
+    ``kubectl get nodes,pods,configmaps,... -A -o json`` prints it), JSON text
+    (``str`` or UTF-8 ``bytes``), a ``kubernetes`` client model object
+    (``V1NodeList``, ``V1Pod``, ...), or a list of model objects, list
+    objects and dicts (their items are concatenated). Pending pods are those
+    whose ``spec.schedulerName`` is ``scheduler_name``. ``now`` is unix
+    seconds (default: the current time), used for the pods' ``predicate-time``
+    annotation.
+
+    Returns ``{"bindings": [...], "unschedulable": [...], "excluded_nodes": [...]}``.
+    Deterministic: the same snapshot and ``now`` give the same result.
+
+    Raises :class:`npusched.InvalidInput` when the snapshot cannot be read;
+    the message names the offending field.
+    """
+    result: dict[str, Any] = json.loads(plan_text(snapshot, now=now, scheduler_name=scheduler_name))
+    return result
+
+
+def plan_text(snapshot: Any, *, now: int | None = None, scheduler_name: str = "volcano") -> str:
+    """Like :func:`plan`, but returns the adapter's compact JSON text unchanged."""
+    if not isinstance(scheduler_name, str):
+        raise InvalidInput(f"scheduler_name: expected a str, got {type(scheduler_name).__name__}")
+    return _core.plan_json(snapshot_text(snapshot), _unix_seconds(now), scheduler_name)
+
+
+def demo_snapshot() -> dict[str, Any]:
+    """The built-in demo cluster (a few Atlas 800I A2 and A3 nodes, some chips
+    in use, one unhealthy node) and its pending pods, as a Kubernetes List dict
+    that :func:`plan` accepts."""
+    result: dict[str, Any] = json.loads(_core.demo_snapshot_json())
+    return result
+
+
+def snapshot_text(snapshot: Any) -> str:
+    """The snapshot as JSON text for the C++ adapter."""
+    if isinstance(snapshot, str):
+        return snapshot
+    if isinstance(snapshot, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(snapshot).decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise InvalidInput(f"snapshot: not UTF-8 text (byte {e.start}: {e.reason})") from None
+    if isinstance(snapshot, Mapping):
+        document = _plain(snapshot, "")
+    elif isinstance(snapshot, (list, tuple)) or _is_model(snapshot):
+        document = {"apiVersion": "v1", "kind": "List", "items": _items(snapshot)}
+    else:
+        raise InvalidInput(
+            "snapshot: expected a Kubernetes List as a dict, JSON text, kubernetes "
+            f"model objects or a list of them, got {type(snapshot).__name__}"
+        )
+    try:
+        return json.dumps(document, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    except ValueError as e:  # NaN or infinity
+        raise InvalidInput(f"snapshot: {e}") from None
+
+
+def _unix_seconds(now: Any) -> int:
+    if now is None:
+        return int(time.time())
+    if isinstance(now, bool):
+        raise InvalidInput("now: expected an integer (unix seconds), got bool")
+    try:
+        seconds = operator.index(now)
+    except TypeError:
+        raise InvalidInput(f"now: expected an integer (unix seconds), got {type(now).__name__}") from None
+    if not 0 <= seconds <= MAX_NOW:
+        raise InvalidInput(f"now: {seconds} is out of range (0..{MAX_NOW})")
+    return seconds
+
+
+def _items(source: Any) -> list[Any]:
+    """The items of a top-level list or model object, flattened: a List (a
+    model with ``items``, a dict with an ``items`` list, a Python list)
+    contributes its items, anything else itself."""
+    out: list[Any] = []
+    stack = [(source, "")]
+    while stack:
+        obj, path = stack.pop()
+        if isinstance(obj, (list, tuple)):
+            stack.extend(reversed([(x, f"{path}[{i}]") for i, x in enumerate(obj)]))
+            continue
+        plain = _plain(obj, path)
+        if isinstance(plain, dict) and isinstance(plain.get("items"), list):
+            out.extend(plain["items"])
+        else:
+            out.append(plain)
+    return out
+
+
+def _is_model(obj: Any) -> bool:
+    """A ``kubernetes`` (OpenAPI-generated) client model: it describes its own
+    fields with ``openapi_types`` (``swagger_types`` before client 12) and
+    their JSON names with ``attribute_map``."""
+    cls = type(obj)
+    types = getattr(cls, "openapi_types", None) or getattr(cls, "swagger_types", None)
+    return isinstance(types, dict) and isinstance(getattr(cls, "attribute_map", None), dict)
+
+
+def _plain(obj: Any, path: str) -> Any:
+    """``obj`` as plain JSON values, as ``ApiClient.sanitize_for_serialization``
+    writes it: model attributes under their API names, ``None`` attributes
+    left out, datetimes as RFC 3339 text."""
+    if obj is None or isinstance(obj, (str, bool, int, float)):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [_plain(x, f"{path}[{i}]") for i, x in enumerate(obj)]
+    if isinstance(obj, _dt.datetime):
+        return _rfc3339(obj)
+    if isinstance(obj, _dt.date):
+        return obj.isoformat()
+    if isinstance(obj, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise InvalidInput(f"{path or 'snapshot'}: key {key!r} is not a string")
+            out[key] = _plain(value, f"{path}.{key}" if path else key)
+        return out
+    if _is_model(obj):
+        return _model(obj, path)
+    raise InvalidInput(f"{path or 'snapshot'}: a {type(obj).__name__} cannot be written as JSON")
+
+
+def _model(obj: Any, path: str) -> dict[str, Any]:
+    cls = type(obj)
+    types = getattr(cls, "openapi_types", None) or cls.swagger_types
+    out: dict[str, Any] = {}
+    for attr in types:
+        value = getattr(obj, attr)
+        if value is not None:
+            key = cls.attribute_map[attr]
+            out[key] = _plain(value, f"{path}.{key}" if path else key)
+    # Items of a list read through the API carry no `kind`; the class says it.
+    if "kind" in types and "kind" not in out:
+        kind = _MODEL_PREFIX.sub("", cls.__name__)
+        if kind != cls.__name__:
+            out["kind"] = kind
+    return out
+
+
+def _rfc3339(t: _dt.datetime) -> str:
+    """UTC with a ``Z``, as Kubernetes writes timestamps; naive means UTC."""
+    if t.tzinfo is None or t.utcoffset() is None:
+        t = t.replace(tzinfo=_UTC)
+    utc = t.astimezone(_UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds") + "Z"

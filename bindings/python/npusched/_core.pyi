@@ -1,0 +1,16 @@
+"""Type stubs for the private extension module ``npusched._core``.
+
+Kept in sync with the compiled module by tests/python/test_stub.py.
+"""
+
+def plan_json(snapshot_json: str, now: int, scheduler_name: str = "volcano") -> str:
+    """Decode a Kubernetes List, plan its pending pods, return the plan as JSON text.
+
+    Raises ``npusched.InvalidInput`` when the document cannot be read.
+    """
+
+def demo_snapshot_json() -> str:
+    """The built-in demo cluster and its pending pods as a Kubernetes List (JSON text)."""
+
+def version() -> str:
+    """The package version the extension was built as."""

@@ -1,0 +1,234 @@
+"""The ``npusched`` command line (also ``python -m npusched``).
+
+Exit codes: 0 success; 2 bad input (unreadable file, invalid JSON or
+document) or bad usage. An unplaced pod is part of a successful plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from . import _core
+from ._api import MAX_NOW, __version__, plan_text
+from ._errors import InvalidInput
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+_NPU_RESOURCE = "huawei.com/Ascend910"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the CLI and returns its exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`npusched demo | head`): no traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="npusched",
+        description="Deterministic placement decisions for Ascend NPU clusters.",
+        epilog="Exit codes: 0 success, 2 bad input or usage.",
+    )
+    parser.add_argument("--version", action="version", version=f"npusched {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = commands.add_parser(
+        "plan",
+        help="plan the pending pods of a cluster snapshot",
+        description="Plan the pending pods of a Kubernetes List (as `kubectl get nodes,pods,"
+        "configmaps,podgroups.scheduling.volcano.sh -A -o json` prints it) and print the "
+        'plan as JSON: {"bindings":[...],"unschedulable":[...],"excluded_nodes":[...]}.',
+    )
+    p.add_argument("snapshot", metavar="SNAPSHOT.json", help="the snapshot file; - reads standard input")
+    _add_now(p)
+    p.add_argument(
+        "--scheduler-name",
+        default="volcano",
+        metavar="NAME",
+        help="pending pods are those with this spec.schedulerName (default: volcano)",
+    )
+    p.set_defaults(run=_run_plan)
+
+    d = commands.add_parser(
+        "demo",
+        help="plan the built-in demo cluster and show the result",
+        description="Run the built-in synthetic demo cluster (Atlas 800I A2 and A3 nodes, "
+        "some chips in use, one unhealthy node) through the same plan path as `npusched plan`.",
+    )
+    _add_now(d)
+    d.add_argument("--json", action="store_true", help="print the raw plan JSON instead of a table")
+    d.set_defaults(run=_run_demo)
+    return parser
+
+
+def _add_now(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--now",
+        type=_unix_seconds,
+        default=None,
+        metavar="UNIX_SECONDS",
+        help="the current time, for the pods' predicate-time annotation (default: now)",
+    )
+
+
+def _unix_seconds(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= value <= MAX_NOW:
+        raise argparse.ArgumentTypeError(f"out of range (0..{MAX_NOW}): {text}")
+    return value
+
+
+def _fail(message: str) -> int:
+    print(f"npusched: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _emit(text: str) -> None:
+    """Writes ``text`` and a newline as UTF-8 bytes, whatever the locale."""
+    sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    source = "standard input" if args.snapshot == "-" else args.snapshot
+    try:
+        if args.snapshot == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(args.snapshot, "rb") as f:
+                data = f.read()
+    except OSError as e:
+        return _fail(f"cannot read {source}: {e.strerror or e}")
+    try:
+        text = plan_text(data, now=args.now, scheduler_name=args.scheduler_name)
+    except InvalidInput as e:
+        return _fail(f"{source}: {e}")
+    _emit(text)
+    return EXIT_OK
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    snapshot = _core.demo_snapshot_json()
+    text = plan_text(snapshot, now=args.now)
+    if args.json:
+        _emit(text)
+    else:
+        _emit(_demo_report(json.loads(snapshot), json.loads(text)))
+    return EXIT_OK
+
+
+# --- the demo table ----------------------------------------------------------
+# Presentation only: the plan above came from the C++ adapter. These helpers
+# read a few plain fields of the demo's own, well-formed snapshot to label it.
+
+
+def _npus(resources: dict[str, Any]) -> int:
+    value = (resources.get("requests") or {}).get(_NPU_RESOURCE) or (resources.get("limits") or {}).get(_NPU_RESOURCE)
+    return int(value or 0)
+
+
+def _pod_npus(pod: dict[str, Any]) -> int:
+    return sum(_npus(c.get("resources") or {}) for c in pod.get("spec", {}).get("containers", []))
+
+
+def _usable(node: dict[str, Any]) -> bool:
+    """Ready, not cordoned, and NodeD says Healthy or SubHealthy."""
+    status = node.get("metadata", {}).get("annotations", {}).get("NodeHealthyStatus", "Healthy")
+    ready = any(
+        c.get("type") == "Ready" and c.get("status") == "True" for c in node.get("status", {}).get("conditions", [])
+    )
+    return ready and status in ("Healthy", "SubHealthy") and not node.get("spec", {}).get("unschedulable", False)
+
+
+def _full_name(item: dict[str, Any]) -> str:
+    md = item.get("metadata", {})
+    return f"{md.get('namespace', 'default')}/{md.get('name', '')}"
+
+
+def _demo_report(snapshot: dict[str, Any], result: dict[str, Any]) -> str:
+    items: list[dict[str, Any]] = snapshot.get("items", [])
+    nodes = [i for i in items if i.get("kind") == "Node"]
+    pods = [i for i in items if i.get("kind") == "Pod"]
+    running = [p for p in pods if p.get("spec", {}).get("nodeName")]
+    pending = [p for p in pods if not p.get("spec", {}).get("nodeName")]
+    # Rows in the order plan considers the pods (plan.hpp: priority descending,
+    # creation time ascending, name ascending).
+    pending.sort(
+        key=lambda p: (-p["spec"].get("priority", 0), p["metadata"].get("creationTimestamp", ""), _full_name(p))
+    )
+
+    held: dict[str, int] = {}
+    for p in running:
+        node = p["spec"]["nodeName"]
+        held[node] = held.get(node, 0) + _pod_npus(p)
+    by_type: dict[str, int] = {}
+    total = free = 0
+    unusable: list[str] = []
+    for n in nodes:
+        md = n.get("metadata", {})
+        kind = md.get("labels", {}).get("accelerator-type", "cpu-only")
+        by_type[kind] = by_type.get(kind, 0) + 1
+        npus = int(n.get("status", {}).get("allocatable", {}).get(_NPU_RESOURCE, 0))
+        total += npus
+        if _usable(n):
+            free += max(0, npus - held.get(md.get("name", ""), 0))
+        else:
+            unusable.append(md.get("name", ""))
+    types = ", ".join(f"{count} {kind}" for kind, count in sorted(by_type.items()))
+    lines = [
+        f"Demo cluster: {len(nodes)} nodes ({types}), {len(pending)} pending pods.",
+        f"Free NPUs on usable nodes: {free} of {total}"
+        + (f" (not usable: {', '.join(unusable)})." if unusable else "."),
+        "",
+    ]
+    placed = {b["pod"]: b for b in result["bindings"]}
+    refused = {u["pod"]: u for u in result["unschedulable"]}
+    rows: list[Sequence[str]] = [("POD", "NPUS", "NODE", "CHIPS", "REASON", "MESSAGE")]
+    for p in pending:
+        name = _full_name(p)
+        b = placed.get(name)
+        u = refused.get(name, {})
+        chips = _chip_ranges(b["chips"]) if b and b["chips"] else "-"
+        node = b["node"] if b else "-"
+        rows.append((name, str(_pod_npus(p)), node, chips, u.get("reason", ""), u.get("message", "")))
+    lines += _table(rows)
+
+    excluded = result["excluded_nodes"]
+    if excluded:
+        lines += ["", "Excluded nodes:"]
+        lines += _table([("NODE", "REASON", "MESSAGE")] + [(e["node"], e["reason"], e["message"]) for e in excluded])
+    return "\n".join(lines)
+
+
+def _chip_ranges(chips: list[str]) -> str:
+    """``["Ascend910-4", "Ascend910-5", "Ascend910-6", "Ascend910-9"]`` → ``4-6,9``."""
+    ids = sorted(int(c.rsplit("-", 1)[-1]) for c in chips)
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def _table(rows: list[Sequence[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]

@@ -1,0 +1,159 @@
+"""The `npusched` console script, run as a user would (a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import npusched
+import pytest
+from npusched import _core
+
+RunCli = Callable[..., "subprocess.CompletedProcess[bytes]"]  # the run_cli fixture
+
+
+def _write(tmp_path: Path, name: str, data: Any) -> Path:
+    path = tmp_path / name
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _assert_bad_input(proc: subprocess.CompletedProcess[bytes], *fragments: str) -> str:
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == b""
+    message = proc.stderr.decode()
+    assert message.startswith("npusched") and message.count("\n") == 1, message
+    assert "Traceback" not in message
+    for fragment in fragments:
+        assert fragment in message
+    return message
+
+
+def test_plan_prints_the_adapters_bytes(run_cli: RunCli, tmp_path: Path, demo_text: str, now: int) -> None:
+    path = _write(tmp_path, "snapshot.json", demo_text)
+    proc = run_cli("plan", str(path), "--now", str(now))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == b""
+    assert proc.stdout == _core.plan_json(demo_text, now).encode() + b"\n"
+    assert json.loads(proc.stdout) == npusched.plan(demo_text, now=now)
+
+
+def test_plan_reads_standard_input(run_cli: RunCli, demo_text: str, now: int) -> None:
+    proc = run_cli("plan", "-", "--now", str(now), stdin=demo_text.encode())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == _core.plan_json(demo_text, now).encode() + b"\n"
+
+
+def test_plan_scheduler_name(run_cli: RunCli, tmp_path: Path, demo_text: str, now: int) -> None:
+    path = _write(tmp_path, "snapshot.json", demo_text)
+    proc = run_cli("plan", str(path), "--now", str(now), "--scheduler-name", "default-scheduler")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"bindings": [], "unschedulable": [], "excluded_nodes": []}
+
+
+def test_plan_is_deterministic(run_cli: RunCli, tmp_path: Path, demo_text: str, now: int) -> None:
+    path = _write(tmp_path, "snapshot.json", demo_text)
+    first = run_cli("plan", str(path), "--now", str(now))
+    second = run_cli("plan", str(path), "--now", str(now))
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout
+
+
+def test_missing_file_is_bad_input(run_cli: RunCli, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.json"
+    _assert_bad_input(run_cli("plan", str(missing)), str(missing), "No such file")
+
+
+def test_directory_is_bad_input(run_cli: RunCli, tmp_path: Path) -> None:
+    _assert_bad_input(run_cli("plan", str(tmp_path)), str(tmp_path))
+
+
+def test_invalid_json_is_bad_input(run_cli: RunCli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "broken.json", '{"items": [')
+    _assert_bad_input(run_cli("plan", str(path)), str(path), "JSON")
+
+
+def test_invalid_json_on_stdin_is_bad_input(run_cli: RunCli) -> None:
+    _assert_bad_input(run_cli("plan", "-", stdin=b"not json"), "standard input", "JSON")
+
+
+def test_invalid_document_names_the_field(run_cli: RunCli, tmp_path: Path, demo: dict[str, Any]) -> None:
+    del demo["items"][0]["metadata"]["name"]
+    path = _write(tmp_path, "unnamed.json", demo)
+    _assert_bad_input(run_cli("plan", str(path)), "items[0].metadata.name: missing")
+
+
+def test_non_utf8_file_is_bad_input(run_cli: RunCli, tmp_path: Path) -> None:
+    path = _write(tmp_path, "latin1.json", b'{"items": [], "x": "\xe9"}')
+    _assert_bad_input(run_cli("plan", str(path)), "UTF-8")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["plan"],
+        ["frobnicate"],
+        ["plan", "x.json", "--now", "soon"],
+        ["plan", "x.json", "--now", "-5"],
+        ["demo", "--now", "1.5"],
+        ["demo", "--bogus"],
+    ],
+)
+def test_usage_errors_exit_2(run_cli: RunCli, argv: list[str]) -> None:
+    proc = run_cli(*argv)
+    assert proc.returncode == 2
+    assert proc.stdout == b""
+    assert b"usage: npusched" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_demo_table(run_cli: RunCli, now: int, pending_names: list[str]) -> None:
+    proc = run_cli("demo", "--now", str(now))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode()
+    assert out.startswith("Demo cluster: 5 nodes (3 module-910b-8, 2 module-a3-16), 8 pending pods.")
+    assert "Free NPUs on usable nodes:" in out and "a2-node-3" in out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("serving/")}
+    assert sorted(rows) == sorted(pending_names)
+    for result in npusched.plan(npusched.demo_snapshot(), now=now)["unschedulable"]:
+        assert result["reason"] in rows[result["pod"]]
+        assert result["message"] in rows[result["pod"]]
+    assert "invalid_request" in out and "topology_mismatch" in out
+    assert rows["serving/llama-decode-0"].split()[1:4] == ["4", "a2-node-1", "4-7"]
+
+
+def test_demo_json_is_the_raw_plan(run_cli: RunCli, now: int, demo_text: str) -> None:
+    proc = run_cli("demo", "--now", str(now), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == _core.plan_json(demo_text, now).encode() + b"\n"
+
+
+def test_version(run_cli: RunCli) -> None:
+    proc = run_cli("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.decode().strip() == f"npusched {npusched.__version__}"
+
+
+def test_python_dash_m(tmp_path: Path, now: int, demo_text: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "npusched", "demo", "--json", "--now", str(now)],
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == _core.plan_json(demo_text, now).encode() + b"\n"
+
+
+def test_main_returns_the_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from npusched.cli import main
+
+    assert main(["plan", str(tmp_path / "missing.json")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "missing.json" in captured.err
