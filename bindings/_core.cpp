@@ -3,9 +3,11 @@
 // classes live in bindings/python/npusched.
 
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "npusched/k8s/snapshot.hpp"
@@ -37,18 +39,19 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "plan_json",
-      [](const std::string& snapshot_json, std::int64_t now, const std::string& scheduler_name) {
-        const auto snap = npusched::k8s::decode_snapshot(snapshot_json, {.scheduler_name = scheduler_name}).value();
-        const auto placed = npusched::plan(snap.cluster, snap.workload);
-        return npusched::k8s::encode_plan(snap, placed, {.now_unix_seconds = now});
+      [](const std::string& snapshot_json, std::int64_t now, const std::string& scheduler_name,
+         std::optional<int> super_pod_size, std::optional<int> reserve_nodes) {
+        return npusched::k8s::plan_json(snapshot_json, {scheduler_name, now, super_pod_size, reserve_nodes}).value();
       },
       py::arg("snapshot_json"), py::arg("now"), py::arg("scheduler_name") = "volcano",
+      py::arg("super_pod_size") = py::none(), py::arg("reserve_nodes") = py::none(),
       py::call_guard<py::gil_scoped_release>(),
       "Decodes a Kubernetes List (JSON text), plans its pending pods (those whose\n"
       "spec.schedulerName is `scheduler_name`) and returns the plan as compact JSON:\n"
-      "{\"bindings\":[...],\"unschedulable\":[...],\"excluded_nodes\":[...]}.\n"
-      "`now` is unix seconds (the pods' predicate-time). Raises npusched.InvalidInput\n"
-      "when the document cannot be read; the message names the field.");
+      "{\"bindings\":[...],\"unschedulable\":[...],\"excluded_nodes\":[...],\"super_pod_jobs\":[...]}.\n"
+      "`now` is unix seconds (the pods' predicate-time). `super_pod_size` and\n"
+      "`reserve_nodes` override the snapshot's init-params. Raises\n"
+      "npusched.InvalidInput when the document cannot be read; the message names the field.");
 
   m.def(
       "demo_snapshot_json",

@@ -347,6 +347,29 @@ void add_pending(workload& w, std::string name, int npus, std::optional<accelera
   w.pods.push_back(std::move(p));
 }
 
+/// A PodGroup `name` of `pods` whole-node pods on `t`, ranks 0.., with `sp-block`.
+void add_superpod_job(workload& w, const std::string& name, int pods, accelerator_type t, int sp_block,
+                      std::int64_t created) {
+  job_spec job;
+  job.name = name;
+  job.shape = job_shape{pods, pods * max_chips(t)};
+  job.handler = t;
+  job.sp_block = sp_block;
+  w.jobs.push_back(std::move(job));
+  for (int r = 0; r < pods; ++r) {
+    pod_spec p;
+    p.name = name + "-" + std::to_string(r);
+    p.job = w.jobs.size() - 1;
+    p.npus = max_chips(t);
+    p.cpu_milli = 64'000;
+    p.memory_bytes = 512 * gib;
+    p.node_selector = {{"accelerator-type", std::string(to_string(t))}};
+    p.created = created;
+    p.rank = r;
+    w.pods.push_back(std::move(p));
+  }
+}
+
 }  // namespace
 
 synthetic_cluster demo_cluster() {
@@ -365,6 +388,16 @@ synthetic_cluster demo_cluster() {
   //     different chips: only chip 7 is whole → topology_mismatch (resolvable).
   //  8. llama-prefill-1 (8, A2): no healthy A2 node has 8 free NPUs any more;
   //     a2-node-3 has them but NodeD reports it unhealthy → insufficient_npu.
+  // Then an SGLang P/D service on an Atlas 900 A3 SuperPoD (super-pod 0 with
+  // six idle nodes, super-pod 1 with four, two of which run decode instance a;
+  // reserve-nodes 2):
+  //  9. sglang-decode-b: 4 whole nodes, sp-block 32 → two logical super-nodes
+  //     of 2 nodes; super-pod 0 holds exactly two blocks above its reserve.
+  // 10. sglang-prefill-b: 2 whole nodes, sp-block 32 → one block; no super-pod
+  //     has a block above its reserve any more, so it dips into the reserve of
+  //     super-pod 0 (more free nodes than super-pod 1... equal: lower id).
+  // 11. sglang-decode-c: 8 whole nodes, sp-block 64 → two blocks of 4 nodes;
+  //     only 2 free nodes are left, in super-pod 1 → superpod_capacity.
   synthetic_cluster out;
   const auto a2 = accelerator_type::module_910b_8;
   const auto a3 = accelerator_type::module_a3_16;
@@ -389,6 +422,19 @@ synthetic_cluster demo_cluster() {
     finish_node(*n);
     out.nodes.push_back(std::move(*n));
   }
+  const auto sp = accelerator_type::module_a3_16_super_pod;
+  for (int pod = 0; pod < 2; ++pod) {
+    const int size = pod == 0 ? 6 : 4;
+    for (int i = 0; i < size; ++i) {
+      node_spec n = make_node("sp" + std::to_string(pod) + "-node-" + std::to_string(i + 1), sp);
+      n.super_pod_id = pod;
+      n.server_index = i;
+      n.rack_id = 0;
+      if (pod == 1 && i < 2) add_running_pod(n, "serving/sglang-decode-a-" + std::to_string(i), first_chips(16));
+      finish_node(n);
+      out.nodes.push_back(std::move(n));
+    }
+  }
 
   workload& w = out.pending;
   std::int64_t t = created_base;
@@ -400,6 +446,9 @@ synthetic_cluster demo_cluster() {
   add_pending(w, "serving/a3-odd-0", 3, a3, 8'000, 64 * gib, t++);
   add_pending(w, "serving/a3-prefill-0", 4, a3, 16'000, 128 * gib, t++);
   add_pending(w, "serving/llama-prefill-1", 8, a2, 32'000, 256 * gib, t++);
+  add_superpod_job(w, "serving/sglang-decode-b", 4, sp, 32, t++);
+  add_superpod_job(w, "serving/sglang-prefill-b", 2, sp, 32, t++);
+  add_superpod_job(w, "serving/sglang-decode-c", 8, sp, 64, t++);
   return out;
 }
 

@@ -34,6 +34,11 @@ constexpr std::string_view real_annotation = "huawei.com/AscendReal";
 constexpr std::string_view group_annotation = "scheduling.k8s.io/group-name";
 constexpr std::string_view policy_annotation = "huawei.com/schedule_policy";
 constexpr std::string_view sub_healthy_label = "subHealthyStrategy";
+constexpr std::string_view sp_block_annotation = "sp-block";
+constexpr std::string_view affinity_label = "super-pod-affinity";
+constexpr std::string_view rank_annotation = "hccl/rankIndex";
+constexpr std::string_view statefulset_pod_label = "statefulset.kubernetes.io/pod-name";
+constexpr std::string_view lws_worker_index_label = "leaderworkerset.sigs.k8s.io/worker-index";
 constexpr std::string_view operator_label = "training.kubeflow.org/operator-name";
 constexpr std::string_view soft_share_label = "huawei.com/scheduler.chip1softsharedev.enable";
 constexpr std::string_view device_plugin_prefix = "mindx-dl-deviceinfo-";
@@ -254,6 +259,7 @@ struct pod_item {
   std::int64_t cpu_milli = 0;
   std::int64_t memory_bytes = 0;
   std::optional<std::string> npu_conflict;  // request ≠ limit, as a message
+  std::optional<std::string> task_index;    // env VC_TASK_INDEX of the first container that sets it
 
   [[nodiscard]] bool terminal() const { return phase == "Succeeded" || phase == "Failed"; }
 };
@@ -280,6 +286,11 @@ pod_item read_pod(const cursor& item, std::size_t index) {
     for (std::size_t i = 0; i < containers->v->size(); ++i) {
       const cursor c{&(*containers->v)[i], index_path(containers->path, i)};
       if (!c.v->is_object()) fail_type(c, "an object");
+      if (auto env = opt_array(c, "env"); env && !p.task_index) {
+        for (const auto& e : *env->v)
+          if (e.is_object() && e.value("name", "") == "VC_TASK_INDEX" && e.contains("value") && e["value"].is_string())
+            p.task_index = e["value"].get<std::string>();
+      }
       auto res = opt_object(c, "resources");
       if (!res) continue;
       auto requests = opt_object(*res, "requests");
@@ -810,6 +821,42 @@ verdict invalid_request(std::string message) {
   return verdict{reason::invalid_request, std::move(message), false};
 }
 
+// A decimal int in [0, INT_MAX], nothing otherwise.
+std::optional<int> parse_rank(std::string_view text) {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  int v = 0;
+  for (char ch : text) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    v = v * 10 + (ch - '0');
+  }
+  return v;
+}
+
+// The pod's rank: `hccl/rankIndex`, else the LeaderWorkerSet worker index,
+// else the StatefulSet ordinal, else `VC_TASK_INDEX`. An unparsable
+// `hccl/rankIndex` is an error message; unparsable fallbacks are skipped.
+std::variant<std::optional<int>, std::string> rank_of(const pod_item& p) {
+  if (auto v = find(p.m.annotations, rank_annotation)) {
+    if (auto r = parse_rank(*v)) return std::optional<int>(*r);
+    return fmt::format("pod {}: annotation {} \"{}\" is not a non-negative integer", p.full, rank_annotation, *v);
+  }
+  if (auto v = find(p.m.labels, lws_worker_index_label))
+    if (auto r = parse_rank(*v)) return std::optional<int>(*r);
+  if (auto v = find(p.m.labels, statefulset_pod_label)) {
+    const auto dash = v->rfind('-');
+    if (dash != std::string::npos)
+      if (auto r = parse_rank(std::string_view(*v).substr(dash + 1))) return std::optional<int>(*r);
+  }
+  if (p.task_index)
+    if (auto r = parse_rank(*p.task_index)) return std::optional<int>(*r);
+  return std::optional<int>();
+}
+
+bool exempt_pod(const pod_item& p) {
+  return find(p.m.annotations, "volcano.sh/task-spec") == "scheduler" ||
+         find(p.m.annotations, "huawei.com/skip-ascend-plugin") == "enabled";
+}
+
 job_spec make_job(std::string name, const std::vector<const pod_item*>& members, const podgroup_item* pg) {
   job_spec j;
   j.name = std::move(name);
@@ -847,12 +894,49 @@ job_spec make_job(std::string name, const std::vector<const pod_item*>& members,
       if (auto v = find(label ? p->m.labels : p->m.annotations, key)) return v;
     return std::nullopt;
   };
-  if (selectors.size() == 1) {
-    j.handler = parse_accelerator_type(selectors.begin()->first);
-  } else if (selectors.empty()) {
-    if (auto policy = job_value(policy_annotation, false)) j.handler = parse_schedule_policy(*policy);
+  // Handler as the reference picks it: schedule policy, then sp-block (the
+  // 8-die super-pod type only when the selector names it), then the selector.
+  const std::optional<accelerator_type> selected =
+      selectors.size() == 1 ? parse_accelerator_type(selectors.begin()->first) : std::nullopt;
+  const auto policy = job_value(policy_annotation, false);
+  const auto sp_block = job_value(sp_block_annotation, false);
+  if (policy && parse_schedule_policy(*policy)) {
+    j.handler = parse_schedule_policy(*policy);
+  } else if (sp_block) {
+    j.handler = selected == accelerator_type::module_a3_8_super_pod ? accelerator_type::module_a3_8_super_pod
+                                                                     : accelerator_type::module_a3_16_super_pod;
+  } else {
+    j.handler = selected;
+  }
+  if (sp_block) {
+    int v = 0;
+    const char* end = sp_block->data() + sp_block->size();
+    auto [ptr, ec] = std::from_chars(sp_block->data(), end, v);
+    if (ec == std::errc() && ptr == end) {
+      j.sp_block = v;
+    } else if (!j.invalid) {
+      j.invalid = invalid_request(fmt::format("job {}: annotation sp-block \"{}\" is not an integer",
+                                              j.name.empty() ? members.front()->full : j.name, *sp_block));
+    }
   }
   if (auto strategy = job_value(sub_healthy_label, true)) j.refuse_sub_healthy = *strategy != "ignore";
+  j.soft_super_pod = job_value(affinity_label, true) == "soft";
+  // Inference services are namespaced: the id (or OME's service name) within the job's namespace.
+  const std::string& ns = pg ? pg->m.ns : members.front()->m.ns;
+  if (auto id = job_value("inferserviceid", true); id && !id->empty()) {
+    j.infer_service = ns + "/" + *id;
+  } else if (auto isvc = job_value("ome.io/inferenceservice", true); isvc && !isvc->empty()) {
+    j.infer_service = ns + "/" + *isvc;
+  }
+  for (const pod_item* p : members) {
+    auto rank = rank_of(*p);
+    if (auto* msg = std::get_if<std::string>(&rank)) {
+      if (!j.invalid) j.invalid = invalid_request(*msg);
+      continue;
+    }
+    if (p->node_name.empty()) continue;
+    j.running.push_back(running_member{p->full, p->node_name, std::get<std::optional<int>>(rank), p->npus});
+  }
   return j;
 }
 
@@ -1029,15 +1113,25 @@ snapshot decode(std::string_view text, const decode_options& opt) {
     s.node_selector.assign(p->node_selector.begin(), p->node_selector.end());
     s.priority = p->priority;
     s.created = p->m.created.value_or(0);
+    if (auto rank = rank_of(*p); std::holds_alternative<std::optional<int>>(rank))
+      s.rank = std::get<std::optional<int>>(rank);  // an unparsable rank made the job invalid
+    s.exempt = exempt_pod(*p);
     snap.workload.pods.push_back(std::move(s));
     snap.pods.push_back(
-        pod_extra{p->m.ns, p->m.name, p->m.uid, p->group, p->m.labels.count(std::string(operator_label)) != 0});
+        pod_extra{p->m.ns, p->m.name, p->m.uid, p->group, p->m.labels.count(std::string(operator_label)) != 0,
+                  p->m.annotations.count(std::string(rank_annotation)) != 0});
   }
   if (auto e = validate_workload(snap.workload)) fail(field_path("workload", e->path), e->message);
   return snap;
 }
 
 }  // namespace
+
+plan_options plan_options_of(const init_params& p) {
+  plan_options o;
+  o.super_pod = clamp(superpod_params{p.super_pod_size, p.reserve_nodes});
+  return o;
+}
 
 result<snapshot> decode_snapshot(std::string_view json_text, const decode_options& opt) {
   try {

@@ -59,6 +59,63 @@ std::optional<std::string> instance_json(const snapshot& snap, const pod_extra& 
   return dump(inst);
 }
 
+const char* phase_name(superpod_phase p) {
+  switch (p) {
+    case superpod_phase::best_fit: return "best_fit";
+    case superpod_phase::bigger: return "bigger";
+    case superpod_phase::reserve: return "reserve";
+    case superpod_phase::soft_filler: return "soft_filler";
+    case superpod_phase::infer_service: return "infer_service";
+  }
+  return "";
+}
+
+/// Every super-pod job's block selection: the blocks (logical id, physical
+/// super-pod, nodes in local rank order), blocks per phase, and what each
+/// super-pod could offer.
+ojson super_pod_jobs(const snapshot& snap, const plan_result& plan) {
+  ojson jobs = ojson::array();
+  for (const superpod_outcome& o : plan.super_pod_jobs) {
+    const superpod_selection& sel = o.selection;
+    std::string group;
+    if (o.job < snap.workload.jobs.size()) group = snap.workload.jobs[o.job].name;
+    if (group.empty())  // a pod on its own: name the pod
+      for (const pod_spec& p : snap.workload.pods)
+        if (p.job == o.job) {
+          group = p.name;
+          break;
+        }
+    ojson blocks = ojson::array();
+    for (const logical_block& b : sel.blocks) {
+      ojson nodes = ojson::array();
+      for (node_id n : b.nodes) nodes.push_back(std::string(snap.cluster.name(n)));
+      blocks.push_back(ojson{{"logical_id", b.id}, {"super_pod_id", b.super_pod_id}, {"nodes", std::move(nodes)}});
+    }
+    ojson phases = ojson::object();
+    for (auto p : {superpod_phase::best_fit, superpod_phase::bigger, superpod_phase::reserve,
+                   superpod_phase::soft_filler, superpod_phase::infer_service})
+      phases[phase_name(p)] = sel.blocks_by_phase[static_cast<std::size_t>(p)];
+    ojson offers = ojson::array();
+    for (const superpod_offer& f : sel.offers)
+      offers.push_back(ojson{{"super_pod_id", f.super_pod_id},
+                             {"free_nodes", f.free_nodes},
+                             {"blocks", f.blocks},
+                             {"taken", f.taken}});
+    ojson entry = ojson::object();
+    entry["group"] = group;
+    entry["placed"] = sel.placed;
+    entry["block_nodes"] = o.geometry.block_nodes;
+    entry["blocks_needed"] = sel.needed;
+    entry["blocks_available"] = sel.available;
+    entry["blocks"] = std::move(blocks);
+    entry["phases"] = std::move(phases);
+    entry["offers"] = std::move(offers);
+    entry["message"] = sel.message;
+    jobs.push_back(std::move(entry));
+  }
+  return jobs;
+}
+
 }  // namespace
 
 std::string encode_plan(const snapshot& snap, const plan_result& plan, const encode_options& opt) {
@@ -88,6 +145,13 @@ std::string encode_plan(const snapshot& snap, const plan_result& plan, const enc
         }
       }
     }
+    if (b.super_pod_rank) {
+      ann["super-pod-rank"] = std::to_string(*b.super_pod_rank);
+      ann["super-pod-id"] = std::to_string(b.super_pod_id);
+    }
+    // The rank the pod was placed as, unless the pod already states it.
+    if (b.rank && !(b.pod < snap.pods.size() && snap.pods[b.pod].has_rank_annotation))
+      ann["hccl/rankIndex"] = std::to_string(*b.rank);
     ojson entry = ojson::object();
     entry["pod"] = pod_name(b.pod);
     entry["node"] = node_known ? std::string(snap.cluster.name(b.node)) : std::string();
@@ -116,6 +180,7 @@ std::string encode_plan(const snapshot& snap, const plan_result& plan, const enc
   out["bindings"] = std::move(bindings);
   out["unschedulable"] = std::move(unschedulable);
   out["excluded_nodes"] = std::move(excluded);
+  out["super_pod_jobs"] = super_pod_jobs(snap, plan);
   return dump(out);
 }
 
@@ -195,6 +260,16 @@ std::string address(std::string_view prefix, std::size_t index, int last) {
 }
 
 std::string chip_names(chip_mask m) { return detail::join_chip_names(chips_of(m)); }
+
+/// The job-level labels and annotations a PodGroup (or a lone pod) carries.
+void write_job_knobs(const job_spec& job, bool has_selector, ojson& labels, ojson& annotations) {
+  if (job.refuse_sub_healthy) labels["subHealthyStrategy"] = "forceExit";
+  if (job.soft_super_pod) labels["super-pod-affinity"] = "soft";
+  if (!job.infer_service.empty()) labels["inferserviceid"] = split_name(job.infer_service).second;
+  if (job.sp_block) annotations["sp-block"] = std::to_string(*job.sp_block);
+  if (job.handler && !has_selector && !job.sp_block)
+    if (auto policy = policy_for(*job.handler)) annotations["huawei.com/schedule_policy"] = *policy;
+}
 
 }  // namespace
 
@@ -338,9 +413,7 @@ std::string encode_snapshot(const std::vector<node_spec>& nodes, const workload&
       if (!podgroups.count(job->name)) {
         ojson pg_labels = ojson::object();
         ojson pg_annotations = ojson::object();
-        if (job->refuse_sub_healthy) pg_labels["subHealthyStrategy"] = "forceExit";
-        if (job->handler && !has_selector)
-          if (auto policy = policy_for(*job->handler)) pg_annotations["huawei.com/schedule_policy"] = *policy;
+        write_job_knobs(*job, has_selector, pg_labels, pg_annotations);
         ojson md = ojson::object();
         md["name"] = group;
         md["namespace"] = ns;
@@ -354,10 +427,10 @@ std::string encode_snapshot(const std::vector<node_spec>& nodes, const workload&
         podgroups[job->name] = std::move(pg);
       }
     } else if (job) {
-      if (job->refuse_sub_healthy) labels["subHealthyStrategy"] = "forceExit";
-      if (job->handler && !has_selector)
-        if (auto policy = policy_for(*job->handler)) annotations["huawei.com/schedule_policy"] = *policy;
+      write_job_knobs(*job, has_selector, labels, annotations);
     }
+    if (p.rank) annotations["hccl/rankIndex"] = std::to_string(*p.rank);
+    if (p.exempt) annotations["volcano.sh/task-spec"] = "scheduler";
     std::map<std::string, std::string> selector(p.node_selector.begin(), p.node_selector.end());
     ojson spec = ojson::object();
     spec["schedulerName"] = "volcano";

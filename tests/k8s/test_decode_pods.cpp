@@ -183,7 +183,8 @@ TEST(DecodePods, JobHandler) {
       {"selector", {"module-a3-16", ""}, "", "", accelerator_type::module_a3_16, ""},
       {"selector_card_family", {"card-910b-2", "card-910b-2"}, "", "", accelerator_type::card, ""},
       {"unknown_selector_no_handler", {"module-z", ""}, "", "", std::nullopt, ""},
-      {"selector_beats_policy", {"module-910b-8", ""}, "chip2-node16", "", accelerator_type::module_910b_8, ""},
+      // The reference's order: schedule policy, then sp-block, then the selector.
+      {"policy_beats_selector", {"module-910b-8", ""}, "chip2-node16", "", accelerator_type::module_a3_16, ""},
       {"policy_on_pod", {"", ""}, "chip2-node16", "", accelerator_type::module_a3_16, ""},
       {"policy_on_podgroup_first", {"", ""}, "chip8-node8", "chip8-node16", accelerator_type::module_910b_16, ""},
       {"unknown_policy", {"", ""}, "chip9-node9", "", std::nullopt, ""},

@@ -54,7 +54,7 @@ def test_plan_scheduler_name(run_cli: RunCli, tmp_path: Path, demo_text: str, no
     path = _write(tmp_path, "snapshot.json", demo_text)
     proc = run_cli("plan", str(path), "--now", str(now), "--scheduler-name", "default-scheduler")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == {"bindings": [], "unschedulable": [], "excluded_nodes": []}
+    assert json.loads(proc.stdout) == {"bindings": [], "unschedulable": [], "excluded_nodes": [], "super_pod_jobs": []}
 
 
 def test_plan_is_deterministic(run_cli: RunCli, tmp_path: Path, demo_text: str, now: int) -> None:
@@ -117,15 +117,28 @@ def test_demo_table(run_cli: RunCli, now: int, pending_names: list[str]) -> None
     proc = run_cli("demo", "--now", str(now))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.decode()
-    assert out.startswith("Demo cluster: 5 nodes (3 module-910b-8, 2 module-a3-16), 8 pending pods.")
+    assert out.startswith(
+        "Demo cluster: 15 nodes (3 module-910b-8, 2 module-a3-16, 10 module-a3-16-super-pod), 22 pending pods."
+    )
     assert "Free NPUs on usable nodes:" in out and "a2-node-3" in out
     rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("serving/")}
-    assert sorted(rows) == sorted(pending_names)
+    # One row per pod, except that pods of one group refused alike share a row.
+    assert "serving/sglang-decode-c-0 (+7 of serving/sglang-decode-c)" in out
+    collapsed = {f"serving/sglang-decode-c-{r}" for r in range(1, 8)}
+    assert sorted(rows) == sorted(set(pending_names) - collapsed)
     for result in npusched.plan(npusched.demo_snapshot(), now=now)["unschedulable"]:
+        if result["pod"] in collapsed:
+            continue
         assert result["reason"] in rows[result["pod"]]
         assert result["message"] in rows[result["pod"]]
     assert "invalid_request" in out and "topology_mismatch" in out
     assert rows["serving/llama-decode-0"].split()[1:4] == ["4", "a2-node-1", "4-7"]
+    # The SGLang decode instance on the SuperPoD: its block structure is shown.
+    assert rows["serving/sglang-decode-b-0"].split()[1:3] == ["16", "sp0-node-1"]
+    assert "Super-pod job serving/sglang-decode-b: placed; 2 logical super-node(s) of 2 node(s)" in out
+    assert "logical super-node 1 -> super-pod 0: sp0-node-3, sp0-node-4" in out
+    assert "Super-pod job serving/sglang-decode-c: not placed" in out
+    assert "superpod_capacity" in rows["serving/sglang-decode-c-0"]
 
 
 def test_demo_json_is_the_raw_plan(run_cli: RunCli, now: int, demo_text: str) -> None:
@@ -157,3 +170,12 @@ def test_main_returns_the_exit_code(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["plan", str(tmp_path / "missing.json")]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "missing.json" in captured.err
+
+
+def test_plan_super_pod_flags(run_cli: RunCli, tmp_path: Path, demo_text: str, now: int) -> None:
+    path = _write(tmp_path, "snapshot.json", demo_text)
+    proc = run_cli("plan", str(path), "--now", str(now), "--reserve-nodes", "0", "--super-pod-size", "48")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == npusched.plan(demo_text, now=now, reserve_nodes=0, super_pod_size=48)
+    bad = run_cli("plan", str(path), "--reserve-nodes", "two")
+    assert bad.returncode == 2 and bad.stdout == b""

@@ -60,19 +60,22 @@ def _split(demo: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 def test_typed_lists_give_the_same_plan_as_the_dict(api: Any, demo: dict[str, Any], now: int) -> None:
     kinds = _split(demo)
-    assert set(kinds) == {"Node", "Pod", "ConfigMap"}, "the demo gained a kind this test must convert"
+    assert set(kinds) == {"Node", "Pod", "ConfigMap", "PodGroup"}, "the demo gained a kind this test must convert"
     nodes = client.V1NodeList(items=_as_models(api, kinds["Node"]))
     pods = client.V1PodList(items=_as_models(api, kinds["Pod"]))
     config_maps = client.V1ConfigMapList(items=_as_models(api, kinds["ConfigMap"]))
     assert any(p.metadata and isinstance(p.metadata.creation_timestamp, dt.datetime) for p in pods.items)
     assert all(p.kind is None for p in pods.items)
+    # PodGroups are a custom resource: CustomObjectsApi returns them as a dict list.
+    podgroups = {"apiVersion": "scheduling.volcano.sh/v1beta1", "kind": "PodGroupList", "items": kinds["PodGroup"]}
 
-    assert npusched.plan([nodes, pods, config_maps], now=now) == npusched.plan(demo, now=now)
+    assert npusched.plan([nodes, pods, config_maps, podgroups], now=now) == npusched.plan(demo, now=now)
 
 
 def test_a_dict_whose_items_are_models(api: Any, demo: dict[str, Any], now: int) -> None:
     models = _as_models(api, [i for i in demo["items"] if i["kind"] in _MODEL])
-    doc = {"apiVersion": "v1", "kind": "List", "items": models}
+    custom = [i for i in demo["items"] if i["kind"] not in _MODEL]  # PodGroups stay dicts
+    doc = {"apiVersion": "v1", "kind": "List", "items": models + custom}
     assert npusched.plan(doc, now=now) == npusched.plan(demo, now=now)
 
 
@@ -125,7 +128,7 @@ def test_hand_built_models_and_timestamps_in_any_zone(api: Any, demo: dict[str, 
 
 def test_a_single_model_object(api: Any, now: int) -> None:
     node = client.V1Node(metadata=client.V1ObjectMeta(name="cpu-0"), status=client.V1NodeStatus())
-    assert npusched.plan(node, now=now) == {"bindings": [], "unschedulable": [], "excluded_nodes": []}
+    assert npusched.plan(node, now=now) == {"bindings": [], "unschedulable": [], "excluded_nodes": [], "super_pod_jobs": []}
 
 
 def test_model_without_name_names_the_field(now: int) -> None:

@@ -16,7 +16,7 @@ from npusched import _core
 def test_plan_returns_the_adapters_output_parsed(demo_text: str, now: int) -> None:
     result = npusched.plan(demo_text, now=now)
     assert result == json.loads(_core.plan_json(demo_text, now))
-    assert list(result) == ["bindings", "unschedulable", "excluded_nodes"]
+    assert list(result) == ["bindings", "unschedulable", "excluded_nodes", "super_pod_jobs"]
 
 
 def test_dict_str_and_bytes_give_the_same_plan(demo: dict[str, Any], demo_text: str, now: int) -> None:
@@ -38,7 +38,19 @@ def test_demo_plan_places_and_refuses_as_the_story_says(demo: dict[str, Any], no
         "serving/a3-odd-0": "invalid_request",
         "serving/a3-prefill-0": "topology_mismatch",
         "serving/llama-prefill-1": "insufficient_npu",
+        **{f"serving/sglang-decode-c-{r}": "superpod_capacity" for r in range(8)},
     }
+    # The SGLang decode instance: ranks 0-1 and 2-3 in two logical super-nodes of super-pod 0.
+    for rank in range(4):
+        ann = placed[f"serving/sglang-decode-b-{rank}"]["annotations"]
+        assert ann["super-pod-rank"] == str(rank // 2)
+        assert ann["super-pod-id"] == "0"
+    jobs = {j["group"]: j for j in result["super_pod_jobs"]}
+    assert [b["nodes"] for b in jobs["serving/sglang-decode-b"]["blocks"]] == [
+        ["sp0-node-1", "sp0-node-2"],
+        ["sp0-node-3", "sp0-node-4"],
+    ]
+    assert jobs["serving/sglang-decode-c"]["placed"] is False
     for b in result["bindings"]:
         if b["chips"]:
             assert b["annotations"]["huawei.com/Ascend910"] == ",".join(b["chips"])
@@ -197,3 +209,18 @@ def test_a_list_of_lists_is_concatenated(demo: dict[str, Any], now: int) -> None
     nodes = {"kind": "NodeList", "items": [i for i in demo["items"] if i["kind"] == "Node"]}
     rest = [i for i in demo["items"] if i["kind"] != "Node"]
     assert npusched.plan([nodes, rest], now=now) == npusched.plan(demo, now=now)
+
+
+def test_super_pod_parameters_override_init_params(demo: dict[str, Any], now: int) -> None:
+    def phases(result: dict[str, Any]) -> dict[str, int]:
+        jobs = {j["group"]: j for j in result["super_pod_jobs"]}
+        out: dict[str, int] = jobs["serving/sglang-prefill-b"]["phases"]
+        return out
+
+    # Default reserve (2): the prefill instance must dip into super-pod 0's reserve.
+    assert phases(npusched.plan(demo, now=now))["reserve"] == 1
+    # Without a reserve it is an ordinary pick.
+    assert phases(npusched.plan(demo, now=now, reserve_nodes=0))["reserve"] == 0
+    for bad in ("2", 2.0, True, 2**40):
+        with pytest.raises(npusched.InvalidInput, match="reserve_nodes"):
+            npusched.plan(demo, now=now, reserve_nodes=bad)

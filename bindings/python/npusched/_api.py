@@ -39,6 +39,8 @@ def plan(
     *,
     now: int | None = None,
     scheduler_name: str = "volcano",
+    super_pod_size: int | None = None,
+    reserve_nodes: int | None = None,
 ) -> dict[str, Any]:
     """Plans the pending pods of a cluster snapshot.
 
@@ -49,23 +51,46 @@ def plan(
     objects and dicts (their items are concatenated). Pending pods are those
     whose ``spec.schedulerName`` is ``scheduler_name``. ``now`` is unix
     seconds (default: the current time), used for the pods' ``predicate-time``
-    annotation.
+    annotation. ``super_pod_size`` and ``reserve_nodes`` override the
+    scheduler's init-params found in the snapshot (defaults 48 and 2).
 
-    Returns ``{"bindings": [...], "unschedulable": [...], "excluded_nodes": [...]}``.
+    Returns ``{"bindings": [...], "unschedulable": [...], "excluded_nodes": [...],
+    "super_pod_jobs": [...]}``; each super-pod job lists its logical
+    super-nodes (``blocks``: logical id, physical super-pod, nodes in rank
+    order), the blocks each selection phase gave, and what every super-pod
+    could offer.
     Deterministic: the same snapshot and ``now`` give the same result.
 
     Raises :class:`npusched.InvalidInput` when the snapshot cannot be read;
     the message names the offending field.
     """
-    result: dict[str, Any] = json.loads(plan_text(snapshot, now=now, scheduler_name=scheduler_name))
+    result: dict[str, Any] = json.loads(
+        plan_text(
+            snapshot,
+            now=now,
+            scheduler_name=scheduler_name,
+            super_pod_size=super_pod_size,
+            reserve_nodes=reserve_nodes,
+        )
+    )
     return result
 
 
-def plan_text(snapshot: Any, *, now: int | None = None, scheduler_name: str = "volcano") -> str:
+def plan_text(
+    snapshot: Any,
+    *,
+    now: int | None = None,
+    scheduler_name: str = "volcano",
+    super_pod_size: int | None = None,
+    reserve_nodes: int | None = None,
+) -> str:
     """Like :func:`plan`, but returns the adapter's compact JSON text unchanged."""
     if not isinstance(scheduler_name, str):
         raise InvalidInput(f"scheduler_name: expected a str, got {type(scheduler_name).__name__}")
-    return _core.plan_json(snapshot_text(snapshot), _unix_seconds(now), scheduler_name)
+    for name, value in (("super_pod_size", super_pod_size), ("reserve_nodes", reserve_nodes)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31):
+            raise InvalidInput(f"{name}: expected an int (32-bit) or None, got {value!r}")
+    return _core.plan_json(snapshot_text(snapshot), _unix_seconds(now), scheduler_name, super_pod_size, reserve_nodes)
 
 
 def demo_snapshot() -> dict[str, Any]:

@@ -3,9 +3,16 @@
 Kept in sync with the compiled module by tests/python/test_stub.py.
 """
 
-def plan_json(snapshot_json: str, now: int, scheduler_name: str = "volcano") -> str:
+def plan_json(
+    snapshot_json: str,
+    now: int,
+    scheduler_name: str = "volcano",
+    super_pod_size: int | None = None,
+    reserve_nodes: int | None = None,
+) -> str:
     """Decode a Kubernetes List, plan its pending pods, return the plan as JSON text.
 
+    ``super_pod_size`` and ``reserve_nodes`` override the snapshot's init-params.
     Raises ``npusched.InvalidInput`` when the document cannot be read.
     """
 

@@ -62,6 +62,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="pending pods are those with this spec.schedulerName (default: volcano)",
     )
+    p.add_argument(
+        "--super-pod-size",
+        type=int,
+        default=None,
+        metavar="NODES",
+        help="nodes per physical super-pod (default: the snapshot's init-params, else 48)",
+    )
+    p.add_argument(
+        "--reserve-nodes",
+        type=int,
+        default=None,
+        metavar="NODES",
+        help="nodes each super-pod keeps free if it can (default: the snapshot's init-params, else 2)",
+    )
     p.set_defaults(run=_run_plan)
 
     d = commands.add_parser(
@@ -117,7 +131,13 @@ def _run_plan(args: argparse.Namespace) -> int:
     except OSError as e:
         return _fail(f"cannot read {source}: {e.strerror or e}")
     try:
-        text = plan_text(data, now=args.now, scheduler_name=args.scheduler_name)
+        text = plan_text(
+            data,
+            now=args.now,
+            scheduler_name=args.scheduler_name,
+            super_pod_size=args.super_pod_size,
+            reserve_nodes=args.reserve_nodes,
+        )
     except InvalidInput as e:
         return _fail(f"{source}: {e}")
     _emit(text)
@@ -167,12 +187,7 @@ def _demo_report(snapshot: dict[str, Any], result: dict[str, Any]) -> str:
     nodes = [i for i in items if i.get("kind") == "Node"]
     pods = [i for i in items if i.get("kind") == "Pod"]
     running = [p for p in pods if p.get("spec", {}).get("nodeName")]
-    pending = [p for p in pods if not p.get("spec", {}).get("nodeName")]
-    # Rows in the order plan considers the pods (plan.hpp: priority descending,
-    # creation time ascending, name ascending).
-    pending.sort(
-        key=lambda p: (-p["spec"].get("priority", 0), p["metadata"].get("creationTimestamp", ""), _full_name(p))
-    )
+    npus_of = {_full_name(p): _pod_npus(p) for p in pods}
 
     held: dict[str, int] = {}
     for p in running:
@@ -192,29 +207,71 @@ def _demo_report(snapshot: dict[str, Any], result: dict[str, Any]) -> str:
         else:
             unusable.append(md.get("name", ""))
     types = ", ".join(f"{count} {kind}" for kind, count in sorted(by_type.items()))
+    pending = len(result["bindings"]) + len(result["unschedulable"])
     lines = [
-        f"Demo cluster: {len(nodes)} nodes ({types}), {len(pending)} pending pods.",
+        f"Demo cluster: {len(nodes)} nodes ({types}), {pending} pending pods.",
         f"Free NPUs on usable nodes: {free} of {total}"
         + (f" (not usable: {', '.join(unusable)})." if unusable else "."),
         "",
+        "Placed, in placement order:",
     ]
-    placed = {b["pod"]: b for b in result["bindings"]}
-    refused = {u["pod"]: u for u in result["unschedulable"]}
-    rows: list[Sequence[str]] = [("POD", "NPUS", "NODE", "CHIPS", "REASON", "MESSAGE")]
-    for p in pending:
-        name = _full_name(p)
-        b = placed.get(name)
-        u = refused.get(name, {})
-        chips = _chip_ranges(b["chips"]) if b and b["chips"] else "-"
-        node = b["node"] if b else "-"
-        rows.append((name, str(_pod_npus(p)), node, chips, u.get("reason", ""), u.get("message", "")))
+    rows: list[Sequence[str]] = [("POD", "NPUS", "NODE", "CHIPS", "SUPER-POD", "BLOCK")]
+    for b in result["bindings"]:
+        ann = b["annotations"]
+        chips = _chip_ranges(b["chips"]) if b["chips"] else "-"
+        rows.append(
+            (b["pod"], str(npus_of.get(b["pod"], 0)), b["node"], chips,
+             ann.get("super-pod-id", ""), ann.get("super-pod-rank", ""))
+        )
     lines += _table(rows)
+
+    if result["unschedulable"]:
+        lines += ["", "Not placed, in the order they were considered:"]
+        rows = [("POD", "NPUS", "REASON", "MESSAGE")]
+        for u, count in _runs(result["unschedulable"]):
+            pod = u["pod"] if count == 1 else f"{u['pod']} (+{count - 1} of {u['group']})"
+            rows.append((pod, str(npus_of.get(u["pod"], 0)), u["reason"], u["message"]))
+        lines += _table(rows)
+
+    for job in result.get("super_pod_jobs", []):
+        state = "placed" if job["placed"] else "not placed"
+        phases = ", ".join(f"{k} {v}" for k, v in job["phases"].items() if v)
+        lines += [
+            "",
+            f"Super-pod job {job['group']}: {state}; {job['blocks_needed']} logical super-node(s) of "
+            f"{job['block_nodes']} node(s), {job['blocks_available']} whole block(s) free"
+            + (f"; blocks by phase: {phases}." if phases else "."),
+        ]
+        for block in job["blocks"]:
+            lines.append(
+                f"  logical super-node {block['logical_id']} -> super-pod {block['super_pod_id']}: "
+                + ", ".join(block["nodes"])
+            )
+        if not job["placed"]:
+            lines.append(f"  {job['message']}")
 
     excluded = result["excluded_nodes"]
     if excluded:
         lines += ["", "Excluded nodes:"]
         lines += _table([("NODE", "REASON", "MESSAGE")] + [(e["node"], e["reason"], e["message"]) for e in excluded])
     return "\n".join(lines)
+
+
+def _runs(entries: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    """Consecutive pods of one group refused for the same reason, as one row."""
+    runs: list[tuple[dict[str, Any], int]] = []
+    for e in entries:
+        last = runs[-1][0] if runs else None
+        same = last is not None and e["group"] and (last["group"], last["reason"], last["message"]) == (
+            e["group"],
+            e["reason"],
+            e["message"],
+        )
+        if same:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((e, 1))
+    return runs
 
 
 def _chip_ranges(chips: list[str]) -> str:

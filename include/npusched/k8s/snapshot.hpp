@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,7 @@ struct pod_extra {
   std::string uid;
   std::string group;              ///< `<ns>/<podgroup>` or empty
   bool operator_pod = false;      ///< label `training.kubeflow.org/operator-name` present
+  bool has_rank_annotation = false;  ///< the pod already carries `hccl/rankIndex`
 };
 
 /// A decoded snapshot.
@@ -75,6 +77,10 @@ struct snapshot {
   std::vector<node_extra> nodes;              ///< by node id
   std::vector<pod_extra> pods;                ///< parallel to `workload.pods`
 };
+
+/// The plan options the scheduler's init-params ask for (`super-pod-size`,
+/// `reserve-nodes`; defaults when the snapshot has no init-params).
+[[nodiscard]] plan_options plan_options_of(const init_params& p);
 
 struct decode_options {
   /// Pending pods are those with this `spec.schedulerName`.
@@ -111,5 +117,24 @@ struct encode_options {
 /// CPU, memory and NPU requests of a node that its chip holders do not explain
 /// are written as one extra running pod `npusched-system/load-<node>`.
 [[nodiscard]] std::string encode_snapshot(const std::vector<node_spec>& nodes, const workload& pending);
+
+}  // namespace npusched::k8s
+
+namespace npusched::k8s {
+
+/// Options of the one-call pipeline `plan_json`.
+struct plan_json_options {
+  std::string scheduler_name = "volcano";  ///< see `decode_options`
+  std::int64_t now_unix_seconds = 0;       ///< see `encode_options`
+  /// Override the snapshot's init-params (`super-pod-size`, `reserve-nodes`);
+  /// the result is clamped as the reference does (`npusched::clamp`).
+  std::optional<int> super_pod_size;
+  std::optional<int> reserve_nodes;
+};
+
+/// decode_snapshot → plan (with the snapshot's init-params, then the
+/// overrides) → encode_plan: what `npusched plan` prints. The error is the
+/// decoder's (the document is not a readable List).
+[[nodiscard]] result<std::string> plan_json(std::string_view snapshot_json, const plan_json_options& opt);
 
 }  // namespace npusched::k8s

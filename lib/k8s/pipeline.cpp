@@ -1,0 +1,17 @@
+// The decode → plan → encode pipeline behind `npusched plan` and npusched.plan.
+
+#include "npusched/k8s/snapshot.hpp"
+
+namespace npusched::k8s {
+
+result<std::string> plan_json(std::string_view snapshot_json, const plan_json_options& opt) {
+  auto snap = decode_snapshot(snapshot_json, {.scheduler_name = opt.scheduler_name});
+  if (!snap.ok()) return snap.err();
+  init_params params = snap->params;
+  if (opt.super_pod_size) params.super_pod_size = *opt.super_pod_size;
+  if (opt.reserve_nodes) params.reserve_nodes = *opt.reserve_nodes;
+  const plan_result placed = plan(snap->cluster, snap->workload, plan_options_of(params));
+  return encode_plan(*snap, placed, {.now_unix_seconds = opt.now_unix_seconds});
+}
+
+}  // namespace npusched::k8s
