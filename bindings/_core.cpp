@@ -40,17 +40,21 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "plan_json",
       [](const std::string& snapshot_json, std::int64_t now, const std::string& scheduler_name,
-         std::optional<int> super_pod_size, std::optional<int> reserve_nodes) {
-        return npusched::k8s::plan_json(snapshot_json, {scheduler_name, now, super_pod_size, reserve_nodes}).value();
+         std::optional<int> super_pod_size, std::optional<int> reserve_nodes, const std::string& extra_objects_json) {
+        return npusched::k8s::plan_json(snapshot_json,
+                                        {scheduler_name, now, super_pod_size, reserve_nodes, extra_objects_json})
+            .value();
       },
       py::arg("snapshot_json"), py::arg("now"), py::arg("scheduler_name") = "volcano",
       py::arg("super_pod_size") = py::none(), py::arg("reserve_nodes") = py::none(),
+      py::arg("extra_objects_json") = "",
       py::call_guard<py::gil_scoped_release>(),
       "Decodes a Kubernetes List (JSON text), plans its pending pods (those whose\n"
       "spec.schedulerName is `scheduler_name`) and returns the plan as compact JSON:\n"
-      "{\"bindings\":[...],\"unschedulable\":[...],\"excluded_nodes\":[...],\"super_pod_jobs\":[...]}.\n"
+      "{\"bindings\":[...],\"unschedulable\":[...],\"excluded_nodes\":[...],\"super_pod_jobs\":[...],\"gangs\":[...]}.\n"
       "`now` is unix seconds (the pods' predicate-time). `super_pod_size` and\n"
-      "`reserve_nodes` override the snapshot's init-params. Raises\n"
+      "`reserve_nodes` override the snapshot's init-params; `extra_objects_json` (an array\n"
+      "or List) adds what-if objects for this call. Raises\n"
       "npusched.InvalidInput when the document cannot be read; the message names the field.");
 
   m.def(

@@ -44,6 +44,16 @@ struct job_spec {
   /// `ome.io/inferenceservice`); empty for none.
   std::string infer_service;
   std::vector<running_member> running;  ///< members already running, by pod name
+  /// Gang size: the job is admitted only when running members plus the pods
+  /// placed now reach it (0 = every pending pod must be placed).
+  int min_available = 0;
+  /// The gang's NPU total as the reference derives it (PodGroup
+  /// `minResources` × replicas or `huawei.com/schedule_minAvailable`), for
+  /// reports; 0 when unknown. Placement counts the pods' own requests.
+  int gang_npus = 0;
+  /// A member is being deleted (`deletionTimestamp`): the gang waits for it
+  /// to go before anything of it is placed. The pod's name, or empty.
+  std::string terminating;
 };
 
 /// A pending pod.
@@ -95,6 +105,18 @@ struct unplaced {
   friend bool operator==(const unplaced&, const unplaced&) = default;
 };
 
+/// How one gang (a job with pending pods) fared.
+struct gang_outcome {
+  std::size_t job = 0;        ///< index into `workload::jobs`
+  int min_available = 0;      ///< the gang size the job needed
+  int running = 0;            ///< members already running
+  int placed = 0;             ///< pods placed by this plan (0 when not admitted)
+  int pending = 0;            ///< pods of the job this plan tried
+  bool admitted = false;
+  verdict why;                ///< when not admitted
+  friend bool operator==(const gang_outcome&, const gang_outcome&) = default;
+};
+
 /// The block selection of one super-pod job, placed or not.
 struct superpod_outcome {
   std::size_t job = 0;             ///< index into `workload::jobs`
@@ -106,6 +128,7 @@ struct plan_result {
   std::vector<binding> bindings;         ///< in placement order
   std::vector<unplaced> unschedulable;   ///< in consideration order
   std::vector<superpod_outcome> super_pod_jobs;  ///< in consideration order
+  std::vector<gang_outcome> gangs;               ///< every job with pending pods, in consideration order
 };
 
 /// Scheduler-wide settings of a plan.

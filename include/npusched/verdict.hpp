@@ -19,6 +19,7 @@ enum class reason : std::uint8_t {
   insufficient_npu,       ///< healthy matching nodes have too few free NPUs
   topology_mismatch,      ///< enough free NPUs somewhere, but not in the HCCS shape the request needs
   superpod_capacity,      ///< not enough whole `sp-block` blocks inside physical super-pods
+  gang_incomplete,        ///< the pod fits, but its gang cannot reach min-available (or waits for a terminating member)
 };
 
 /// The stable code: `invalid_request`, `no_matching_node`, ...; `""` for none.

@@ -59,6 +59,7 @@ std::vector<std::vector<std::size_t>> pods_by_job(const workload& w) {
 std::vector<std::size_t> job_order(const workload& w, const std::vector<std::vector<std::size_t>>& by_job) {
   struct key {
     std::int32_t priority;
+    bool fragile;
     std::int64_t created;
     std::string_view name;
   };
@@ -67,7 +68,11 @@ std::vector<std::size_t> job_order(const workload& w, const std::vector<std::vec
   for (std::size_t j = 0; j < w.jobs.size(); ++j) {
     if (by_job[j].empty()) continue;
     jobs.push_back(j);
-    key k{w.pods[by_job[j][0]].priority, w.pods[by_job[j][0]].created, w.jobs[j].name};
+    // Fragile: fewer members running than the gang needs (a new job, or one
+    // that lost members) — it goes before jobs that only want extra pods.
+    const job_spec& job = w.jobs[j];
+    const bool fragile = job.min_available == 0 || static_cast<int>(job.running.size()) < job.min_available;
+    key k{w.pods[by_job[j][0]].priority, fragile, w.pods[by_job[j][0]].created, job.name};
     for (std::size_t i : by_job[j]) {
       k.priority = std::max(k.priority, w.pods[i].priority);
       k.created = std::min(k.created, w.pods[i].created);
@@ -77,6 +82,7 @@ std::vector<std::size_t> job_order(const workload& w, const std::vector<std::vec
   }
   std::sort(jobs.begin(), jobs.end(), [&](std::size_t a, std::size_t b) {
     if (keys[a].priority != keys[b].priority) return keys[a].priority > keys[b].priority;
+    if (keys[a].fragile != keys[b].fragile) return keys[a].fragile;
     if (keys[a].created != keys[b].created) return keys[a].created < keys[b].created;
     if (keys[a].name != keys[b].name) return keys[a].name < keys[b].name;
     return a < b;
@@ -102,6 +108,13 @@ class planner {
  public:
   planner(const cluster& c, const workload& w, placement_state& s, const plan_options& opt)
       : c_(c), w_(w), s_(s), opt_(opt) {
+    // NPUs a new pod could get anywhere: free chips of schedulable, usable nodes.
+    for (std::uint32_t i = 0; i < c_.size(); ++i) {
+      const node_id n{i};
+      if (!c_.schedulable(n) || c_.health(n) >= node_health::pre_separate) continue;
+      const chip_mask free = c_.inventory(n) & ~(s_.used(n) | c_.unhealthy(n) | c_.recovering(n));
+      free_npus_ += std::min(chip_count(free), std::max(0, c_.npu_allocatable(n) - s_.npu_requested(n)));
+    }
     for (const auto& job : w_.jobs) {
       if (job.infer_service.empty()) continue;
       for (const auto& m : job.running)
@@ -115,13 +128,38 @@ class planner {
     for (std::size_t j : job_order(w_, by_job)) {
       const job_spec& job = w_.jobs[j];
       const auto& pods = by_job[j];
+      gang_outcome g;
+      g.job = j;
+      g.running = static_cast<int>(job.running.size());
+      g.pending = static_cast<int>(pods.size());
+      g.min_available = job.min_available > 0 ? job.min_available : g.running + g.pending;
+      const std::size_t first_binding = out_.bindings.size();
       if (job.invalid) {
-        for (std::size_t i : pods) out_.unschedulable.push_back({i, *job.invalid, {}});
+        g.why = *job.invalid;
+        refuse(pods, g.why);
+      } else if (!job.terminating.empty()) {
+        g.why = {reason::gang_incomplete,
+                 fmt::format("waits for its terminating member {} to be gone", job.terminating), true};
+        refuse(pods, g.why);
+      } else if (g.running + g.pending < g.min_available) {
+        g.why = {reason::gang_incomplete,
+                 fmt::format("gang {} has {} pod{} ({} running, {} pending), fewer than its min-available {}",
+                             job.name.empty() ? w_.pods[pods.front()].name : job.name, g.running + g.pending,
+                             g.running + g.pending == 1 ? "" : "s", g.running, g.pending, g.min_available),
+                 false};
+        refuse(pods, g.why);
+      } else if (auto hopeless = enqueue_check(job, pods, g)) {
+        g.why = *hopeless;
+        refuse(pods, g.why);
       } else if (is_superpod_job(job)) {
         place_superpod_job(j, pods);
       } else {
-        for (std::size_t i : pods) place_single(i);
+        place_gang(j, pods, g);
       }
+      g.placed = static_cast<int>(out_.bindings.size() - first_binding);
+      g.admitted = g.placed > 0 || (g.why.code == reason::none && g.placed + g.running >= g.min_available);
+      if (!g.admitted && g.why.code == reason::none) g.why = first_verdict_of(pods);
+      out_.gangs.push_back(std::move(g));
     }
     return std::move(out_);
   }
@@ -144,6 +182,7 @@ class planner {
     chip_mask m = 0;
     for (int chip : chips) m |= chip_bit(chip);
     s_.take(n, m, p.npus, p.cpu_milli, p.memory_bytes);
+    free_npus_ -= chip_count(m);
     binding extra;
     extra.super_pod_rank = where.logical;
     extra.super_pod_id = where.super_pod_id;
@@ -164,12 +203,66 @@ class planner {
       chip_mask m = 0;
       for (int chip : x.chips) m |= chip_bit(chip);
       s_.give_back(x.node, m, p.npus, p.cpu_milli, p.memory_bytes);
+      free_npus_ += chip_count(m);
     }
     out_.bindings.resize(first);
   }
 
   void refuse(const std::vector<std::size_t>& pods, const verdict& v) {
     for (std::size_t i : pods) out_.unschedulable.push_back({i, v, {}});
+  }
+
+  // The reference's enqueue check, in O(pods of the job): when even the
+  // smallest requests that the gang must still place exceed every free NPU
+  // of the cluster, the gang is hopeless without trying a node.
+  std::optional<verdict> enqueue_check(const job_spec& job, const std::vector<std::size_t>& pods,
+                                       const gang_outcome& g) const {
+    const int must = std::max(0, g.min_available - g.running);
+    if (must == 0) return std::nullopt;
+    std::vector<int> npus;
+    for (std::size_t i : pods) npus.push_back(w_.pods[i].npus);
+    std::sort(npus.begin(), npus.end());
+    std::int64_t need = 0;
+    for (int k = 0; k < must && k < static_cast<int>(npus.size()); ++k) need += npus[static_cast<std::size_t>(k)];
+    if (need <= free_npus_) return std::nullopt;
+    return verdict{reason::insufficient_npu,
+                   fmt::format("enqueue check: gang {} needs at least {} NPUs for {} more pod{} to reach "
+                               "min-available {}, the cluster has {} free",
+                               job.name.empty() ? w_.pods[pods.front()].name : job.name, need, must,
+                               must == 1 ? "" : "s", g.min_available, free_npus_),
+                   true};
+  }
+
+  // Places the pods of a gang; keeps them only when running + placed reaches
+  // min-available, else gives everything back and reports every pod.
+  void place_gang(std::size_t j, const std::vector<std::size_t>& pods, gang_outcome& g) {
+    const std::size_t first_binding = out_.bindings.size();
+    const std::size_t first_unplaced = out_.unschedulable.size();
+    for (std::size_t i : pods) place_single(i);
+    const int placed = static_cast<int>(out_.bindings.size() - first_binding);
+    if (g.running + placed >= g.min_available) return;
+    // A gang of one pod: its own verdict says it all.
+    if (pods.size() == 1 && placed == 0) return;
+    const verdict blocking = out_.unschedulable[first_unplaced].why;
+    const std::string blocking_pod = w_.pods[out_.unschedulable[first_unplaced].pod].name;
+    roll_back(first_binding);
+    out_.unschedulable.resize(first_unplaced);
+    const job_spec& job = w_.jobs[j];
+    g.why = {reason::gang_incomplete,
+             fmt::format("gang {} could place {} of the {} more pod{} it needs (min-available {}, {} running); "
+                         "first blocking: {}: {}: {}",
+                         job.name.empty() ? w_.pods[pods.front()].name : job.name, placed,
+                         g.min_available - g.running, g.min_available - g.running == 1 ? "" : "s", g.min_available,
+                         g.running, blocking_pod, to_string(blocking.code), blocking.message),
+             blocking.resolvable};
+    refuse(pods, g.why);
+  }
+
+  // The verdict of the first of `pods` reported unschedulable.
+  verdict first_verdict_of(const std::vector<std::size_t>& pods) const {
+    for (const unplaced& u : out_.unschedulable)
+      if (std::find(pods.begin(), pods.end(), u.pod) != pods.end()) return u.why;
+    return {};
   }
 
   void place_single(std::size_t i) {
@@ -386,6 +479,7 @@ class planner {
   const plan_options& opt_;
   plan_result out_;
   std::map<std::string, std::set<std::int32_t>> hosting_;  // infer service → super-pods hosting it
+  std::int64_t free_npus_ = 0;  // upper bound of NPUs still placeable, for the enqueue check
 };
 
 }  // namespace

@@ -389,15 +389,16 @@ synthetic_cluster demo_cluster() {
   //  8. llama-prefill-1 (8, A2): no healthy A2 node has 8 free NPUs any more;
   //     a2-node-3 has them but NodeD reports it unhealthy → insufficient_npu.
   // Then an SGLang P/D service on an Atlas 900 A3 SuperPoD (super-pod 0 with
-  // six idle nodes, super-pod 1 with four, two of which run decode instance a;
-  // reserve-nodes 2):
+  // six idle nodes, super-pod 1 with seven, two of which run decode instance
+  // a; reserve-nodes 2):
   //  9. sglang-decode-b: 4 whole nodes, sp-block 32 → two logical super-nodes
-  //     of 2 nodes; super-pod 0 holds exactly two blocks above its reserve.
-  // 10. sglang-prefill-b: 2 whole nodes, sp-block 32 → one block; no super-pod
-  //     has a block above its reserve any more, so it dips into the reserve of
-  //     super-pod 0 (more free nodes than super-pod 1... equal: lower id).
-  // 11. sglang-decode-c: 8 whole nodes, sp-block 64 → two blocks of 4 nodes;
-  //     only 2 free nodes are left, in super-pod 1 → superpod_capacity.
+  //     of 2 nodes; super-pod 0 holds exactly two blocks above its reserve
+  //     (best fit), super-pod 1 would leave a fragment.
+  // 10. sglang-prefill-b: 2 whole nodes, sp-block 32 → one block from
+  //     super-pod 1, which keeps its reserve (super-pod 0 would dip into it).
+  // 11. sglang-decode-c: 4 whole nodes, sp-block 64 → one block of 4 nodes.
+  //     Five nodes are free (2 + 3), enough NPUs for the cluster-wide check,
+  //     but no super-pod has 4: hard means hard → superpod_capacity.
   synthetic_cluster out;
   const auto a2 = accelerator_type::module_910b_8;
   const auto a3 = accelerator_type::module_a3_16;
@@ -424,7 +425,7 @@ synthetic_cluster demo_cluster() {
   }
   const auto sp = accelerator_type::module_a3_16_super_pod;
   for (int pod = 0; pod < 2; ++pod) {
-    const int size = pod == 0 ? 6 : 4;
+    const int size = pod == 0 ? 6 : 7;
     for (int i = 0; i < size; ++i) {
       node_spec n = make_node("sp" + std::to_string(pod) + "-node-" + std::to_string(i + 1), sp);
       n.super_pod_id = pod;
@@ -448,7 +449,7 @@ synthetic_cluster demo_cluster() {
   add_pending(w, "serving/llama-prefill-1", 8, a2, 32'000, 256 * gib, t++);
   add_superpod_job(w, "serving/sglang-decode-b", 4, sp, 32, t++);
   add_superpod_job(w, "serving/sglang-prefill-b", 2, sp, 32, t++);
-  add_superpod_job(w, "serving/sglang-decode-c", 8, sp, 64, t++);
+  add_superpod_job(w, "serving/sglang-decode-c", 4, sp, 64, t++);
   return out;
 }
 

@@ -87,6 +87,7 @@ std::string_view to_string(reason r) noexcept {
     case reason::insufficient_npu: return "insufficient_npu";
     case reason::topology_mismatch: return "topology_mismatch";
     case reason::superpod_capacity: return "superpod_capacity";
+    case reason::gang_incomplete: return "gang_incomplete";
   }
   return "";
 }

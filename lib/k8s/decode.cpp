@@ -328,7 +328,44 @@ pod_item read_pod(const cursor& item, std::size_t index) {
 
 struct podgroup_item {
   meta m;
+  std::optional<std::int64_t> min_member;   // spec.minMember
+  std::optional<std::int64_t> min_npus;     // spec.minResources["huawei.com/Ascend910"]
+  std::optional<std::string> owner_replicaset;  // controller owner of kind ReplicaSet: <ns>/<name>
 };
+
+// The controller owner (`ownerReferences[].controller: true`) of an object, as (kind, name).
+std::optional<std::pair<std::string, std::string>> controller_owner(const cursor& item) {
+  const auto md = opt_object(item, "metadata");
+  if (!md) return std::nullopt;
+  const auto refs = opt_array(*md, "ownerReferences");
+  if (!refs) return std::nullopt;
+  for (std::size_t i = 0; i < refs->v->size(); ++i) {
+    const cursor ref{&(*refs->v)[i], index_path(refs->path, i)};
+    if (!ref.v->is_object()) fail_type(ref, "an object");
+    if (opt_bool(ref, "controller").value_or(false))
+      return std::pair{opt_string(ref, "kind").value_or(""), opt_string(ref, "name").value_or("")};
+  }
+  return std::nullopt;
+}
+
+podgroup_item read_podgroup(const cursor& item) {
+  podgroup_item g{read_meta(item, "default"), std::nullopt, std::nullopt, std::nullopt};
+  if (auto spec = opt_object(item, "spec")) {
+    g.min_member = opt_int(*spec, "minMember");
+    if (g.min_member && *g.min_member < 0) fail(field_path(spec->path, "minMember"), "must not be negative");
+    if (auto res = opt_object(*spec, "minResources")) {
+      if (auto text = opt_quantity_text(*res, npu_resource)) {
+        auto k = npu_count(*text);
+        if (auto* msg = std::get_if<std::string>(&k))
+          fail(key_path(res->path, npu_resource), fmt::format("{}: an NPU amount must be a non-negative integer", *msg));
+        g.min_npus = std::get<int>(k);
+      }
+    }
+  }
+  if (auto owner = controller_owner(item); owner && owner->first == "ReplicaSet")
+    g.owner_replicaset = g.m.ns + "/" + owner->second;
+  return g;
+}
 
 // ---------------------------------------------------------------------------
 // init-params
@@ -857,13 +894,55 @@ bool exempt_pod(const pod_item& p) {
          find(p.m.annotations, "huawei.com/skip-ascend-plugin") == "enabled";
 }
 
-job_spec make_job(std::string name, const std::vector<const pod_item*>& members, const podgroup_item* pg) {
+// Gang size and NPU total (gang_fault.md §1.2): the PodGroup's minMember;
+// a ReplicaSet owner without the annotation → its replicas; the annotation
+// `huawei.com/schedule_minAvailable` → its value when minMember is 1.
+void derive_gang(job_spec& j, const podgroup_item* pg, const std::optional<std::string>& min_available_annotation,
+                 const std::map<std::string, std::int64_t>& replicasets) {
+  if (!pg) {  // a lone pod, or a group whose PodGroup is not in the snapshot: every pending pod
+    j.min_available = 0;
+    return;
+  }
+  std::int64_t min = pg->min_member.value_or(1);
+  std::int64_t npus = pg->min_npus.value_or(0);
+  if (pg->owner_replicaset && !min_available_annotation) {
+    if (auto rs = replicasets.find(*pg->owner_replicaset); rs != replicasets.end()) {
+      min = rs->second;
+      npus *= rs->second;
+    }
+  }
+  if (min_available_annotation) {
+    const std::string& text = *min_available_annotation;
+    int v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size() || v < 0) {
+      if (!j.invalid)
+        j.invalid = verdict{reason::invalid_request,
+                            fmt::format("job {}: annotation huawei.com/schedule_minAvailable \"{}\" is not a "
+                                        "non-negative integer",
+                                        j.name, text),
+                            false};
+    } else if (pg->min_member.value_or(1) == 1) {
+      min = v;
+      npus *= v;
+    }
+  }
+  j.min_available = static_cast<int>(std::clamp<std::int64_t>(min, 0, INT_MAX));
+  j.gang_npus = static_cast<int>(std::clamp<std::int64_t>(npus, 0, INT_MAX));
+}
+
+job_spec make_job(std::string name, const std::vector<const pod_item*>& members, const podgroup_item* pg,
+                  const std::map<std::string, std::int64_t>& replicasets) {
   job_spec j;
   j.name = std::move(name);
   j.shape.npu_tasks = 0;
   j.shape.total_npus = 0;
   std::int64_t total = 0;
   for (const pod_item* p : members) {
+    if (p->m.deleting) {  // going away: its replacement counts instead
+      if (j.terminating.empty()) j.terminating = p->full;
+      continue;
+    }
     if (p->npus > 0) ++j.shape.npu_tasks;
     total += p->npus;
   }
@@ -928,13 +1007,14 @@ job_spec make_job(std::string name, const std::vector<const pod_item*>& members,
   } else if (auto isvc = job_value("ome.io/inferenceservice", true); isvc && !isvc->empty()) {
     j.infer_service = ns + "/" + *isvc;
   }
+  derive_gang(j, pg, job_value("huawei.com/schedule_minAvailable", false), replicasets);
   for (const pod_item* p : members) {
     auto rank = rank_of(*p);
     if (auto* msg = std::get_if<std::string>(&rank)) {
       if (!j.invalid) j.invalid = invalid_request(*msg);
       continue;
     }
-    if (p->node_name.empty()) continue;
+    if (p->node_name.empty() || p->m.deleting) continue;
     j.running.push_back(running_member{p->full, p->node_name, std::get<std::optional<int>>(rank), p->npus});
   }
   return j;
@@ -944,6 +1024,7 @@ struct items_read {
   std::map<std::string, node_item> nodes;    // by name
   std::map<std::string, pod_item> pods;      // by <ns>/<name>
   std::map<std::string, podgroup_item> podgroups;  // by <ns>/<name>
+  std::map<std::string, std::int64_t> replicasets;  // spec.replicas by <ns>/<name>
 };
 
 void check_unique(std::map<std::string, std::size_t>& seen, std::string_view kind, const std::string& name,
@@ -952,6 +1033,19 @@ void check_unique(std::map<std::string, std::size_t>& seen, std::string_view kin
   if (!fresh)
     fail(field_path(index_path("items", index), "metadata.name"),
          fmt::format("duplicate {} {} (also items[{}])", kind, name, it->second));
+}
+
+// What-if objects: an array of objects or a List, appended to the items.
+// Their errors are renamed `extra_objects[i]` by decode_snapshot.
+void append_extra_objects(json& items, const std::string& text) {
+  json extra = json::parse(text, nullptr, false);
+  if (extra.is_discarded()) fail("extra_objects", "not valid JSON");
+  if (extra.is_object()) {
+    if (!extra.contains("items")) fail("extra_objects", "expected an array of objects or a List");
+    extra = std::move(extra["items"]);
+  }
+  if (!extra.is_array()) fail("extra_objects", fmt::format("expected an array, got {}", extra.type_name()));
+  for (auto& item : extra) items.push_back(std::move(item));
 }
 
 snapshot decode(std::string_view text, const decode_options& opt) {
@@ -968,6 +1062,7 @@ snapshot decode(std::string_view text, const decode_options& opt) {
   auto items = member(root, "items");
   if (!items) fail("items", "missing");
   if (!items->v->is_array()) fail_type(*items, "an array");
+  if (!opt.extra_objects_json.empty()) append_extra_objects(doc["items"], opt.extra_objects_json);
 
   snapshot snap;
   items_read in;
@@ -999,7 +1094,7 @@ snapshot decode(std::string_view text, const decode_options& opt) {
       // Only Volcano's PodGroup; the scheduler-plugins one has other semantics.
       const auto api = opt_string(item, "apiVersion").value_or("scheduling.volcano.sh/");
       if (!starts_with(api, "scheduling.volcano.sh/")) continue;
-      podgroup_item g{read_meta(item, "default")};
+      podgroup_item g = read_podgroup(item);
       const std::string key = g.m.ns + "/" + g.m.name;
       check_unique(seen, "PodGroup", key, i);
       in.podgroups.emplace(key, std::move(g));
@@ -1033,8 +1128,15 @@ snapshot decode(std::string_view text, const decode_options& opt) {
           ctx.clusterd[key.substr(device_plugin_prefix.size())].push_back(clusterd_entry{*name, std::move(value)});
         }
       }
+    } else if (*kind == "ReplicaSet") {
+      const std::string key = opt_string(*md, "namespace").value_or("default") + "/" + *name;
+      check_unique(seen, "ReplicaSet", key, i);
+      std::int64_t replicas = 1;  // the Kubernetes default
+      if (auto spec = opt_object(item, "spec")) replicas = opt_int(*spec, "replicas").value_or(1);
+      if (replicas < 0) fail(field_path(item.path, "spec.replicas"), "must not be negative");
+      in.replicasets.emplace(key, replicas);
     }
-    // Other kinds (ReplicaSet, ...) are not needed: job shapes count pods directly.
+    // Other kinds are not needed.
   }
 
   if (scheduler_conf) read_init_params(*scheduler_conf, scheduler_conf_path, snap.params);
@@ -1100,7 +1202,7 @@ snapshot decode(std::string_view text, const decode_options& opt) {
     const bool grouped = !key.first.empty();
     const auto pg_it = in.podgroups.find(key.first);
     const podgroup_item* pg = grouped && pg_it != in.podgroups.end() ? &pg_it->second : nullptr;
-    snap.workload.jobs.push_back(make_job(key.first, grouped ? group_members[key.first] : pods, pg));
+    snap.workload.jobs.push_back(make_job(key.first, grouped ? group_members[key.first] : pods, pg, in.replicasets));
     for (const pod_item* p : pods) job_of[p] = index;
   }
   for (const pod_item* p : pending) {
@@ -1133,11 +1235,28 @@ plan_options plan_options_of(const init_params& p) {
   return o;
 }
 
+// The number of items of the snapshot itself, before any what-if objects.
+std::size_t own_item_count(std::string_view text) {
+  const json doc = json::parse(text, nullptr, false);
+  return doc.is_object() && doc.contains("items") && doc["items"].is_array() ? doc["items"].size() : 0;
+}
+
+// `items[j]…` → `extra_objects[j - own]…` for errors in what-if objects.
+error rename_extra(error e, std::size_t own) {
+  if (!starts_with(e.path, "items[")) return e;
+  const std::size_t close = e.path.find(']');
+  const std::size_t j = std::strtoul(e.path.c_str() + 6, nullptr, 10);
+  if (close == std::string::npos || j < own) return e;
+  e.path = fmt::format("extra_objects[{}]{}", j - own, e.path.substr(close + 1));
+  return e;
+}
+
 result<snapshot> decode_snapshot(std::string_view json_text, const decode_options& opt) {
   try {
     return decode(json_text, opt);
   } catch (const decode_failure& f) {
-    return f.err;
+    if (opt.extra_objects_json.empty()) return f.err;
+    return rename_extra(f.err, own_item_count(json_text));
   }
 }
 

@@ -116,6 +116,28 @@ ojson super_pod_jobs(const snapshot& snap, const plan_result& plan) {
   return jobs;
 }
 
+/// Every PodGroup with pending pods: its gang size, members running and
+/// placed, and whether the plan admits it.
+ojson gangs(const snapshot& snap, const plan_result& plan) {
+  ojson out = ojson::array();
+  for (const gang_outcome& g : plan.gangs) {
+    if (g.job >= snap.workload.jobs.size() || snap.workload.jobs[g.job].name.empty()) continue;
+    const job_spec& job = snap.workload.jobs[g.job];
+    ojson entry = ojson::object();
+    entry["group"] = job.name;
+    entry["min_available"] = g.min_available;
+    entry["gang_npus"] = job.gang_npus;
+    entry["running"] = g.running;
+    entry["pending"] = g.pending;
+    entry["placed"] = g.placed;
+    entry["admitted"] = g.admitted;
+    entry["reason"] = std::string(to_string(g.why.code));
+    entry["message"] = g.why.message;
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string encode_plan(const snapshot& snap, const plan_result& plan, const encode_options& opt) {
@@ -181,6 +203,7 @@ std::string encode_plan(const snapshot& snap, const plan_result& plan, const enc
   out["unschedulable"] = std::move(unschedulable);
   out["excluded_nodes"] = std::move(excluded);
   out["super_pod_jobs"] = super_pod_jobs(snap, plan);
+  out["gangs"] = gangs(snap, plan);
   return dump(out);
 }
 

@@ -5,7 +5,10 @@
 namespace npusched::k8s {
 
 result<std::string> plan_json(std::string_view snapshot_json, const plan_json_options& opt) {
-  auto snap = decode_snapshot(snapshot_json, {.scheduler_name = opt.scheduler_name});
+  decode_options dopt;
+  dopt.scheduler_name = opt.scheduler_name;
+  dopt.extra_objects_json = opt.extra_objects_json;
+  auto snap = decode_snapshot(snapshot_json, dopt);
   if (!snap.ok()) return snap.err();
   init_params params = snap->params;
   if (opt.super_pod_size) params.super_pod_size = *opt.super_pod_size;

@@ -52,8 +52,10 @@ TEST(ConsiderationOrder, JobsTogetherRanksFirstInsideAJob) {
 TEST(Plan, ChipsNeverGivenTwiceNorRunningPodsChips) {
   const cluster c = must_build({node_with_free("n", T::module_910b_8, range(2, 7))});
   workload w;
-  w.jobs = {standalone(2)};
-  for (int i = 0; i < 4; ++i) w.pods.push_back(pod("ns/p" + std::to_string(i), 0, 2, i));
+  for (int i = 0; i < 4; ++i) {
+    w.jobs.push_back(standalone(2));
+    w.pods.push_back(pod("ns/p" + std::to_string(i), static_cast<std::size_t>(i), 2, i));
+  }
   const plan_result r = plan(c, w);
   ASSERT_EQ(r.bindings.size(), 3u);
   EXPECT_EQ(r.bindings[0].chips, (std::vector<int>{2, 3}));

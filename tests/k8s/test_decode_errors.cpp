@@ -206,12 +206,54 @@ TEST(DecodeErrors, WhatJoinsPathAndMessage) {
 TEST(DecodeErrors, UnknownKindsAndForeignConfigMapsAreNotRead) {
   json d = base_document();
   d["items"].push_back({{"kind", "Service"}, {"metadata", {{"name", "svc"}, {"labels", 5}}}, {"spec", 1}});
-  d["items"].push_back({{"kind", "ReplicaSet"}, {"metadata", {{"name", "rs"}}}, {"spec", {{"replicas", "x"}}}});
+  d["items"].push_back({{"kind", "Deployment"}, {"metadata", {{"name", "rs"}}}, {"spec", {{"replicas", "x"}}}});
   d["items"].push_back({{"kind", "ConfigMap"}, {"metadata", {{"name", "other"}, {"namespace", "x"}}}, {"data", 1}});
   d["items"].push_back(
       {{"apiVersion", "scheduling.sigs.k8s.io/v1alpha1"}, {"kind", "PodGroup"}, {"metadata", {{"name", "pg"}}}});
   auto r = decode_snapshot(d.dump());
   ASSERT_TRUE(r) << r.err().what();
+}
+
+TEST(DecodeErrors, GangFieldsNameTheirPath) {
+  struct gang_case {
+    const char* rule;
+    json item;
+    std::string path;
+  };
+  const std::vector<gang_case> cases = {
+      {"replicas_not_an_integer",
+       {{"kind", "ReplicaSet"}, {"metadata", {{"name", "rs"}, {"namespace", "ns"}}}, {"spec", {{"replicas", "x"}}}},
+       "spec.replicas"},
+      {"replicas_negative",
+       {{"kind", "ReplicaSet"}, {"metadata", {{"name", "rs"}, {"namespace", "ns"}}}, {"spec", {{"replicas", -1}}}},
+       "spec.replicas"},
+      {"min_member_negative",
+       {{"apiVersion", "scheduling.volcano.sh/v1beta1"},
+        {"kind", "PodGroup"},
+        {"metadata", {{"name", "pg"}, {"namespace", "ns"}}},
+        {"spec", {{"minMember", -2}}}},
+       "spec.minMember"},
+      {"min_resources_not_a_count",
+       {{"apiVersion", "scheduling.volcano.sh/v1beta1"},
+        {"kind", "PodGroup"},
+        {"metadata", {{"name", "pg"}, {"namespace", "ns"}}},
+        {"spec", {{"minResources", {{"huawei.com/Ascend910", "1.5"}}}}}},
+       "spec.minResources[\"huawei.com/Ascend910\"]"},
+      {"owner_reference_not_an_object",
+       {{"apiVersion", "scheduling.volcano.sh/v1beta1"},
+        {"kind", "PodGroup"},
+        {"metadata", {{"name", "pg"}, {"namespace", "ns"}, {"ownerReferences", json::array({3})}}}},
+       "metadata.ownerReferences[0]"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.rule);
+    json d = base_document();
+    const std::size_t index = d["items"].size();
+    d["items"].push_back(c.item);
+    auto r = decode_snapshot(d.dump());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.err().path, "items[" + std::to_string(index) + "]." + c.path) << r.err().what();
+  }
 }
 
 TEST(DecodeErrors, NullFieldsCountAsAbsent) {

@@ -66,7 +66,7 @@ TEST(EncodePlan, GoldenOutputForTheSmallCluster) {
 
 TEST(EncodePlan, EmptyPlan) {
   snapshot s;
-  EXPECT_EQ(encode_plan(s, plan_result{}, {}), R"({"bindings":[],"unschedulable":[],"excluded_nodes":[],"super_pod_jobs":[]})");
+  EXPECT_EQ(encode_plan(s, plan_result{}, {}), R"({"bindings":[],"unschedulable":[],"excluded_nodes":[],"super_pod_jobs":[],"gangs":[]})");
 }
 
 TEST(EncodePlan, PredicateTimeIsNowInNanosecondsPlusTheBindingIndex) {
@@ -142,7 +142,7 @@ TEST(EncodePlan, ZeroNpuBindingHasNoAnnotations) {
   plan.bindings.push_back(make_binding(s, "ns/p", "c", {}));
   EXPECT_EQ(encode_plan(s, plan, {}),
             R"({"bindings":[{"pod":"ns/p","node":"c","chips":[],"annotations":{}}],"unschedulable":[],)"
-            R"("excluded_nodes":[],"super_pod_jobs":[]})");
+            R"("excluded_nodes":[],"super_pod_jobs":[],"gangs":[]})");
 }
 
 TEST(EncodePlan, ReasonCodesAndGroups) {
@@ -153,7 +153,7 @@ TEST(EncodePlan, ReasonCodesAndGroups) {
   EXPECT_EQ(encode_plan(s, plan, {}),
             R"({"bindings":[],"unschedulable":[{"pod":"ns/a","group":"ns/g","reason":"no_matching_node",)"
             R"("message":"no node \"x\""},{"pod":"ns/b","group":"","reason":"topology_mismatch",)"
-            R"("message":"fragmented"}],"excluded_nodes":[],"super_pod_jobs":[]})");
+            R"("message":"fragmented"}],"excluded_nodes":[],"super_pod_jobs":[],"gangs":[]})");
 }
 
 TEST(EncodePlan, PlannedByCoreIsDeterministicUnderShuffledItems) {

@@ -54,7 +54,7 @@ def test_plan_scheduler_name(run_cli: RunCli, tmp_path: Path, demo_text: str, no
     path = _write(tmp_path, "snapshot.json", demo_text)
     proc = run_cli("plan", str(path), "--now", str(now), "--scheduler-name", "default-scheduler")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == {"bindings": [], "unschedulable": [], "excluded_nodes": [], "super_pod_jobs": []}
+    assert json.loads(proc.stdout) == {"bindings": [], "unschedulable": [], "excluded_nodes": [], "super_pod_jobs": [], "gangs": []}
 
 
 def test_plan_is_deterministic(run_cli: RunCli, tmp_path: Path, demo_text: str, now: int) -> None:
@@ -118,13 +118,13 @@ def test_demo_table(run_cli: RunCli, now: int, pending_names: list[str]) -> None
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.decode()
     assert out.startswith(
-        "Demo cluster: 15 nodes (3 module-910b-8, 2 module-a3-16, 10 module-a3-16-super-pod), 22 pending pods."
+        "Demo cluster: 18 nodes (3 module-910b-8, 2 module-a3-16, 13 module-a3-16-super-pod), 18 pending pods."
     )
     assert "Free NPUs on usable nodes:" in out and "a2-node-3" in out
     rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("serving/")}
     # One row per pod, except that pods of one group refused alike share a row.
-    assert "serving/sglang-decode-c-0 (+7 of serving/sglang-decode-c)" in out
-    collapsed = {f"serving/sglang-decode-c-{r}" for r in range(1, 8)}
+    assert "serving/sglang-decode-c-0 (+3 of serving/sglang-decode-c)" in out
+    collapsed = {f"serving/sglang-decode-c-{r}" for r in range(1, 4)}
     assert sorted(rows) == sorted(set(pending_names) - collapsed)
     for result in npusched.plan(npusched.demo_snapshot(), now=now)["unschedulable"]:
         if result["pod"] in collapsed:
@@ -179,3 +179,24 @@ def test_plan_super_pod_flags(run_cli: RunCli, tmp_path: Path, demo_text: str, n
     assert json.loads(proc.stdout) == npusched.plan(demo_text, now=now, reserve_nodes=0, super_pod_size=48)
     bad = run_cli("plan", str(path), "--reserve-nodes", "two")
     assert bad.returncode == 2 and bad.stdout == b""
+
+
+def test_plan_extra_objects(run_cli: RunCli, tmp_path: Path, demo_text: str, now: int) -> None:
+    snapshot = _write(tmp_path, "snapshot.json", demo_text)
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "what-if-0", "namespace": "serving", "creationTimestamp": "2030-01-01T00:00:00Z"},
+        "spec": {
+            "schedulerName": "volcano",
+            "nodeSelector": {"accelerator-type": "module-a3-16"},
+            "containers": [{"name": "main", "resources": {"requests": {"huawei.com/Ascend910": "2"}}}],
+        },
+        "status": {"phase": "Pending"},
+    }
+    extra = _write(tmp_path, "extra.json", [pod])
+    proc = run_cli("plan", str(snapshot), "--now", str(now), "--extra-objects", str(extra))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == npusched.plan(demo_text, now=now, extra_objects=[pod])
+    missing = run_cli("plan", str(snapshot), "--extra-objects", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2 and missing.stdout == b"" and b"cannot read" in missing.stderr

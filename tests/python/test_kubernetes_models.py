@@ -128,7 +128,7 @@ def test_hand_built_models_and_timestamps_in_any_zone(api: Any, demo: dict[str, 
 
 def test_a_single_model_object(api: Any, now: int) -> None:
     node = client.V1Node(metadata=client.V1ObjectMeta(name="cpu-0"), status=client.V1NodeStatus())
-    assert npusched.plan(node, now=now) == {"bindings": [], "unschedulable": [], "excluded_nodes": [], "super_pod_jobs": []}
+    assert npusched.plan(node, now=now) == {"bindings": [], "unschedulable": [], "excluded_nodes": [], "super_pod_jobs": [], "gangs": []}
 
 
 def test_model_without_name_names_the_field(now: int) -> None:

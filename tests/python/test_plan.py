@@ -16,7 +16,7 @@ from npusched import _core
 def test_plan_returns_the_adapters_output_parsed(demo_text: str, now: int) -> None:
     result = npusched.plan(demo_text, now=now)
     assert result == json.loads(_core.plan_json(demo_text, now))
-    assert list(result) == ["bindings", "unschedulable", "excluded_nodes", "super_pod_jobs"]
+    assert list(result) == ["bindings", "unschedulable", "excluded_nodes", "super_pod_jobs", "gangs"]
 
 
 def test_dict_str_and_bytes_give_the_same_plan(demo: dict[str, Any], demo_text: str, now: int) -> None:
@@ -38,7 +38,7 @@ def test_demo_plan_places_and_refuses_as_the_story_says(demo: dict[str, Any], no
         "serving/a3-odd-0": "invalid_request",
         "serving/a3-prefill-0": "topology_mismatch",
         "serving/llama-prefill-1": "insufficient_npu",
-        **{f"serving/sglang-decode-c-{r}": "superpod_capacity" for r in range(8)},
+        **{f"serving/sglang-decode-c-{r}": "superpod_capacity" for r in range(4)},
     }
     # The SGLang decode instance: ranks 0-1 and 2-3 in two logical super-nodes of super-pod 0.
     for rank in range(4):
@@ -217,10 +217,45 @@ def test_super_pod_parameters_override_init_params(demo: dict[str, Any], now: in
         out: dict[str, int] = jobs["serving/sglang-prefill-b"]["phases"]
         return out
 
-    # Default reserve (2): the prefill instance must dip into super-pod 0's reserve.
-    assert phases(npusched.plan(demo, now=now))["reserve"] == 1
-    # Without a reserve it is an ordinary pick.
-    assert phases(npusched.plan(demo, now=now, reserve_nodes=0))["reserve"] == 0
+    # Default reserve (2): the prefill instance fits above super-pod 1's reserve.
+    assert phases(npusched.plan(demo, now=now)) == {
+        "best_fit": 1, "bigger": 0, "reserve": 0, "soft_filler": 0, "infer_service": 0
+    }
+    # With a reserve of 4 nothing is left above any reserve: it dips into one.
+    assert phases(npusched.plan(demo, now=now, reserve_nodes=4))["reserve"] == 1
     for bad in ("2", 2.0, True, 2**40):
         with pytest.raises(npusched.InvalidInput, match="reserve_nodes"):
             npusched.plan(demo, now=now, reserve_nodes=bad)
+
+
+def test_what_if_extra_objects(demo: dict[str, Any], now: int) -> None:
+    """Would one more SGLang prefill instance (2 nodes, sp-block 32) fit, and where?"""
+    before = npusched.plan(demo, now=now)
+    group = {
+        "apiVersion": "scheduling.volcano.sh/v1beta1",
+        "kind": "PodGroup",
+        "metadata": {"name": "sglang-prefill-c", "namespace": "serving", "annotations": {"sp-block": "32"}},
+        "spec": {"minMember": 2},
+    }
+    pods = []
+    for rank in range(2):
+        pod = copy.deepcopy(next(i for i in demo["items"] if i["metadata"]["name"] == "sglang-prefill-b-0"))
+        pod["metadata"]["name"] = f"sglang-prefill-c-{rank}"
+        pod["metadata"]["uid"] = f"uid-prefill-c-{rank}"
+        pod["metadata"]["annotations"] = {"scheduling.k8s.io/group-name": "sglang-prefill-c", "hccl/rankIndex": str(rank)}
+        pod["metadata"]["creationTimestamp"] = "2030-01-01T00:00:00Z"  # after everything else
+        pods.append(pod)
+    what_if = npusched.plan(demo, now=now, extra_objects=[group, *pods])
+    gangs = {g["group"]: g for g in what_if["gangs"]}
+    assert "serving/sglang-prefill-c" in gangs
+    # The snapshot itself did not change: the same call without extras gives the old plan.
+    assert npusched.plan(demo, now=now) == before
+    # Existing pods are planned exactly as before; the new ones are extra.
+    new = {b["pod"]: b for b in what_if["bindings"] if b["pod"] not in {x["pod"] for x in before["bindings"]}}
+    assert sorted(new) == ["serving/sglang-prefill-c-0", "serving/sglang-prefill-c-1"]
+    # Only super-pod 1 still has a whole block of 2 (dipping into its reserve).
+    assert {b["annotations"]["super-pod-id"] for b in new.values()} == {"1"}
+    assert gangs["serving/sglang-prefill-c"]["admitted"] is True
+    # A name that exists already is bad input, named by its position.
+    with pytest.raises(npusched.InvalidInput, match=r"extra_objects\[0\]\.metadata\.name"):
+        npusched.plan(demo, now=now, extra_objects=[demo["items"][-1]])

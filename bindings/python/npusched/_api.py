@@ -41,6 +41,7 @@ def plan(
     scheduler_name: str = "volcano",
     super_pod_size: int | None = None,
     reserve_nodes: int | None = None,
+    extra_objects: Any = None,
 ) -> dict[str, Any]:
     """Plans the pending pods of a cluster snapshot.
 
@@ -58,7 +59,12 @@ def plan(
     "super_pod_jobs": [...]}``; each super-pod job lists its logical
     super-nodes (``blocks``: logical id, physical super-pod, nodes in rank
     order), the blocks each selection phase gave, and what every super-pod
-    could offer.
+    could offer; ``gangs`` lists every PodGroup with pending pods: its
+    min-available, members running and placed, and whether it is admitted.
+
+    ``extra_objects`` (what-if): pods, PodGroups, ... in any form accepted for
+    ``snapshot``, added to it for this call only — "would these new pods fit,
+    and where?". An object that already exists in the snapshot is an error.
     Deterministic: the same snapshot and ``now`` give the same result.
 
     Raises :class:`npusched.InvalidInput` when the snapshot cannot be read;
@@ -71,6 +77,7 @@ def plan(
             scheduler_name=scheduler_name,
             super_pod_size=super_pod_size,
             reserve_nodes=reserve_nodes,
+            extra_objects=extra_objects,
         )
     )
     return result
@@ -83,6 +90,7 @@ def plan_text(
     scheduler_name: str = "volcano",
     super_pod_size: int | None = None,
     reserve_nodes: int | None = None,
+    extra_objects: Any = None,
 ) -> str:
     """Like :func:`plan`, but returns the adapter's compact JSON text unchanged."""
     if not isinstance(scheduler_name, str):
@@ -90,7 +98,10 @@ def plan_text(
     for name, value in (("super_pod_size", super_pod_size), ("reserve_nodes", reserve_nodes)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31):
             raise InvalidInput(f"{name}: expected an int (32-bit) or None, got {value!r}")
-    return _core.plan_json(snapshot_text(snapshot), _unix_seconds(now), scheduler_name, super_pod_size, reserve_nodes)
+    extra = "" if extra_objects is None else snapshot_text(extra_objects, "extra_objects")
+    return _core.plan_json(
+        snapshot_text(snapshot), _unix_seconds(now), scheduler_name, super_pod_size, reserve_nodes, extra
+    )
 
 
 def demo_snapshot() -> dict[str, Any]:
@@ -101,28 +112,28 @@ def demo_snapshot() -> dict[str, Any]:
     return result
 
 
-def snapshot_text(snapshot: Any) -> str:
-    """The snapshot as JSON text for the C++ adapter."""
+def snapshot_text(snapshot: Any, what: str = "snapshot") -> str:
+    """The snapshot (or what-if objects, ``what="extra_objects"``) as JSON text for the C++ adapter."""
     if isinstance(snapshot, str):
         return snapshot
     if isinstance(snapshot, (bytes, bytearray, memoryview)):
         try:
             return bytes(snapshot).decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            raise InvalidInput(f"snapshot: not UTF-8 text (byte {e.start}: {e.reason})") from None
+            raise InvalidInput(f"{what}: not UTF-8 text (byte {e.start}: {e.reason})") from None
     if isinstance(snapshot, Mapping):
         document = _plain(snapshot, "")
     elif isinstance(snapshot, (list, tuple)) or _is_model(snapshot):
         document = {"apiVersion": "v1", "kind": "List", "items": _items(snapshot)}
     else:
         raise InvalidInput(
-            "snapshot: expected a Kubernetes List as a dict, JSON text, kubernetes "
+            f"{what}: expected a Kubernetes List as a dict, JSON text, kubernetes "
             f"model objects or a list of them, got {type(snapshot).__name__}"
         )
     try:
         return json.dumps(document, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
     except ValueError as e:  # NaN or infinity
-        raise InvalidInput(f"snapshot: {e}") from None
+        raise InvalidInput(f"{what}: {e}") from None
 
 
 def _unix_seconds(now: Any) -> int:

@@ -9,10 +9,12 @@ def plan_json(
     scheduler_name: str = "volcano",
     super_pod_size: int | None = None,
     reserve_nodes: int | None = None,
+    extra_objects_json: str = "",
 ) -> str:
     """Decode a Kubernetes List, plan its pending pods, return the plan as JSON text.
 
-    ``super_pod_size`` and ``reserve_nodes`` override the snapshot's init-params.
+    ``super_pod_size`` and ``reserve_nodes`` override the snapshot's init-params;
+    ``extra_objects_json`` (an array or List) adds what-if objects.
     Raises ``npusched.InvalidInput`` when the document cannot be read.
     """
 

@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NODES",
         help="nodes each super-pod keeps free if it can (default: the snapshot's init-params, else 2)",
     )
+    p.add_argument(
+        "--extra-objects",
+        metavar="OBJECTS.json",
+        default=None,
+        help="what-if: pods, PodGroups, ... (a JSON array or List) added to the snapshot for this plan only",
+    )
     p.set_defaults(run=_run_plan)
 
     d = commands.add_parser(
@@ -130,6 +136,13 @@ def _run_plan(args: argparse.Namespace) -> int:
                 data = f.read()
     except OSError as e:
         return _fail(f"cannot read {source}: {e.strerror or e}")
+    extra = None
+    if args.extra_objects is not None:
+        try:
+            with open(args.extra_objects, "rb") as f:
+                extra = f.read()
+        except OSError as e:
+            return _fail(f"cannot read {args.extra_objects}: {e.strerror or e}")
     try:
         text = plan_text(
             data,
@@ -137,6 +150,7 @@ def _run_plan(args: argparse.Namespace) -> int:
             scheduler_name=args.scheduler_name,
             super_pod_size=args.super_pod_size,
             reserve_nodes=args.reserve_nodes,
+            extra_objects=extra,
         )
     except InvalidInput as e:
         return _fail(f"{source}: {e}")

@@ -85,6 +85,11 @@ struct snapshot {
 struct decode_options {
   /// Pending pods are those with this `spec.schedulerName`.
   std::string scheduler_name = "volcano";
+  /// What-if objects added to the snapshot's items (pods, PodGroups, ...):
+  /// JSON text of an array of objects or of a List; empty for none. Errors in
+  /// them are reported as `extra_objects[i]...`; an object that already exists
+  /// in the snapshot (same kind, namespace, name) is an error.
+  std::string extra_objects_json;
 };
 
 /// Decodes a Kubernetes `List` (as `kubectl get nodes,pods,configmaps,
@@ -130,6 +135,8 @@ struct plan_json_options {
   /// the result is clamped as the reference does (`npusched::clamp`).
   std::optional<int> super_pod_size;
   std::optional<int> reserve_nodes;
+  /// What-if objects (see `decode_options::extra_objects_json`).
+  std::string extra_objects_json;
 };
 
 /// decode_snapshot → plan (with the snapshot's init-params, then the
