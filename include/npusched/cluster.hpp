@@ -44,6 +44,9 @@ struct node_spec {
   chip_mask recovering = 0;         ///< never given
   chip_mask network_unhealthy = 0;  ///< withheld from distributed jobs only
   chip_mask sub_healthy = 0;        ///< usable; marks the node sub-healthy for jobs that care
+  /// Chips with the L1 link-down fault (code 81078603, NotHandleFault): usable,
+  /// but withheld from distributed jobs for a while after a relation-fault restart.
+  chip_mask link_down = 0;
   /// False when the device information carries no `-NetworkUnhealthy`
   /// entry at all: the node is then refused to distributed jobs (fail closed).
   bool network_health_known = true;
@@ -95,6 +98,7 @@ class cluster {
   [[nodiscard]] chip_mask recovering(node_id n) const { return recovering_[n.value]; }
   [[nodiscard]] chip_mask network_unhealthy(node_id n) const { return net_unhealthy_[n.value]; }
   [[nodiscard]] chip_mask sub_healthy(node_id n) const { return sub_healthy_[n.value]; }
+  [[nodiscard]] chip_mask link_down(node_id n) const { return link_down_[n.value]; }
   [[nodiscard]] bool network_health_known(node_id n) const { return net_known_[n.value] != 0; }
   /// Chips held by running pods.
   [[nodiscard]] chip_mask in_use(node_id n) const { return in_use_[n.value]; }
@@ -143,7 +147,7 @@ class cluster {
   std::vector<node_health> health_;
   std::vector<std::uint8_t> schedulable_;
   std::vector<std::int32_t> super_pod_, rack_, server_index_;
-  std::vector<chip_mask> inventory_, unhealthy_, recovering_, net_unhealthy_, sub_healthy_, in_use_;
+  std::vector<chip_mask> inventory_, unhealthy_, recovering_, net_unhealthy_, sub_healthy_, link_down_, in_use_;
   std::vector<std::uint8_t> net_known_;
   std::vector<int> npu_alloc_, npu_req_;
   std::vector<std::int64_t> cpu_alloc_, mem_alloc_, cpu_req_, mem_req_;

@@ -50,6 +50,7 @@ std::optional<error> validate_node(const node_spec& n) {
   if (auto e = check_mask("recovering", n.recovering, n.inventory, n)) return e;
   if (auto e = check_mask("network_unhealthy", n.network_unhealthy, n.inventory, n)) return e;
   if (auto e = check_mask("sub_healthy", n.sub_healthy, n.inventory, n)) return e;
+  if (auto e = check_mask("link_down", n.link_down, n.inventory, n)) return e;
   chip_mask held = 0;
   for (std::size_t i = 0; i < n.in_use.size(); ++i) {
     const int chip = n.in_use[i].chip;
@@ -117,6 +118,7 @@ result<cluster> build_cluster(std::vector<node_spec> nodes) {
     c.recovering_.push_back(n.recovering);
     c.net_unhealthy_.push_back(n.network_unhealthy);
     c.sub_healthy_.push_back(n.sub_healthy);
+    c.link_down_.push_back(n.link_down);
     c.net_known_.push_back(n.network_health_known ? 1 : 0);
     chip_mask held = 0;
     c.holder_begin_.push_back(static_cast<std::uint32_t>(c.holders_.size()));

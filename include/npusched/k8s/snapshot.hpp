@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "npusched/cluster.hpp"
+#include "npusched/fault.hpp"
 #include "npusched/plan.hpp"
 #include "npusched/result.hpp"
 
@@ -68,6 +69,16 @@ struct pod_extra {
   bool has_rank_annotation = false;  ///< the pod already carries `hccl/rankIndex`
 };
 
+/// A MindCluster record whose `CheckCode` did not match its content: it is
+/// not used (fail closed) and is reported.
+struct untrusted_record {
+  std::string node;
+  std::string record;   ///< `device-info`, `node-info` or `switch-info`
+  std::string source;   ///< the ConfigMap `<namespace>/<name>` it came from
+  std::string message;
+  friend bool operator==(const untrusted_record&, const untrusted_record&) = default;
+};
+
 /// A decoded snapshot.
 struct snapshot {
   npusched::cluster cluster;
@@ -76,6 +87,9 @@ struct snapshot {
   init_params params;
   std::vector<node_extra> nodes;              ///< by node id
   std::vector<pod_extra> pods;                ///< parallel to `workload.pods`
+  /// Every PodGroup with bound pods, as the fault logic sees it (by name).
+  std::vector<fault_job> fault_jobs;
+  std::vector<untrusted_record> untrusted;    ///< by node, then record
 };
 
 /// The plan options the scheduler's init-params ask for (`super-pod-size`,
