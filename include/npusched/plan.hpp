@@ -51,6 +51,9 @@ struct job_spec {
   /// `minResources` × replicas or `huawei.com/schedule_minAvailable`), for
   /// reports; 0 when unknown. Placement counts the pods' own requests.
   int gang_npus = 0;
+  /// Nodes its replacements should avoid (previous fault nodes, from the
+  /// fault state): they score 64 less for this job.
+  std::vector<std::string> avoid_nodes;
   /// A member is being deleted (`deletionTimestamp`): the gang waits for it
   /// to go before anything of it is placed. The pod's name, or empty.
   std::string terminating;

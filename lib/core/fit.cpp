@@ -2,6 +2,7 @@
 
 #include "topology_rules.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -42,6 +43,7 @@ void placement_state::give_back(node_id n, chip_mask chips, int npus, std::int64
 namespace {
 
 constexpr std::size_t type_count = static_cast<std::size_t>(accelerator_type::half) + 1;
+constexpr std::int64_t fault_node_penalty = 64;
 
 // A 0-NPU pod prefers nodes without NPUs, then the most free CPU (spreading,
 // as kube-scheduler's LeastAllocated does), in whole cores.
@@ -105,7 +107,8 @@ class evaluator {
     const auto score = detail::score_fitting(t, r_.npus, top, distributed_,
                                              {c_.npu_allocatable(n), chip_count(c_.unhealthy(n))});
     if (!score) return {node_rule::topology, 0};
-    return {node_rule::feasible, *score - (sub ? 1 : 0)};
+    const bool penalised = !r_.penalised.empty() && std::binary_search(r_.penalised.begin(), r_.penalised.end(), n);
+    return {node_rule::feasible, *score - (sub ? 1 : 0) - (penalised ? fault_node_penalty : 0)};
   }
 
  private:

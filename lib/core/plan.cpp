@@ -174,6 +174,9 @@ class planner {
     r.cpu_milli = pod.cpu_milli;
     r.memory_bytes = pod.memory_bytes;
     r.refuse_sub_healthy = job.refuse_sub_healthy;
+    for (const auto& name : job.avoid_nodes)
+      if (auto n = c_.find(name)) r.penalised.push_back(*n);
+    std::sort(r.penalised.begin(), r.penalised.end());
     return r;
   }
 
@@ -288,11 +291,14 @@ class planner {
       for (const auto& f : feasible) least = std::min(least, idle(f.first));
       std::erase_if(feasible, [&](const auto& f) { return idle(f.first) != least; });
     }
+    // Preference inside a super-pod: healthy, then sub-healthy, then the job's
+    // previous fault nodes (last resort), each by name.
     std::map<std::int32_t, superpod_group> by_id;
-    for (bool sub : {false, true})
+    for (int tier = 0; tier < 4; ++tier)
       for (const auto& [n, score] : feasible) {
         const bool is_sub = c_.health(n) == node_health::sub_healthy || c_.sub_healthy(n) != 0;
-        if (is_sub != sub) continue;
+        const bool avoid = std::binary_search(r.penalised.begin(), r.penalised.end(), n);
+        if ((avoid ? 2 : 0) + (is_sub ? 1 : 0) != tier) continue;
         auto& g = by_id[c_.super_pod_id(n)];
         g.super_pod_id = c_.super_pod_id(n);
         g.nodes.push_back(n);

@@ -1,0 +1,493 @@
+// Fault isolation and rescheduling decisions: classification (gang_fault.md
+// §2.4), the deletion matrix (§3.4.1), modes, grace → force (§3.6), retry
+// budgets (§3.8), escalation, the state as a value, and the §4 vectors
+// (T3, T5, T6, T8, T9, D1–D7) — plus a property on random faults.
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
+#include <set>
+
+#include "npusched/fault.hpp"
+#include "test_util.hpp"
+
+namespace npusched {
+namespace {
+
+using namespace npusched::testing;
+using T = accelerator_type;
+
+// Four module-910b-8 nodes n0..n3, all chips held by the job's pods.
+std::vector<node_spec> four_nodes() {
+  std::vector<node_spec> nodes;
+  for (int i = 0; i < 4; ++i) {
+    node_spec n = node_with_free("n" + std::to_string(i), T::module_910b_8, first_chips(8));
+    nodes.push_back(n);
+  }
+  return nodes;
+}
+
+// A job of 4 pods (ranks 0..3) of 8 NPUs on n0..n3.
+fault_job four_pod_job(fault_scheduling mode = fault_scheduling::force) {
+  fault_job j;
+  j.name = "train/job";
+  j.owner_uid = "owner-1";
+  j.scheduling = mode;
+  j.npu_job = true;
+  j.min_available = 4;
+  for (int r = 0; r < 4; ++r) {
+    fault_pod p;
+    p.name = "train/job-" + std::to_string(r);
+    p.uid = "uid-" + std::to_string(r);
+    p.node = "n" + std::to_string(r);
+    p.chips = first_chips(8);
+    p.npus = 8;
+    p.rank = r;
+    p.created = 100;
+    j.pods.push_back(p);
+  }
+  return j;
+}
+
+std::vector<std::string> acted(const fault_report& r) {
+  std::vector<std::string> pods;
+  for (const auto& a : r.actions) pods.push_back(a.pod);
+  return pods;
+}
+
+// ---------------------------------------------------------------- classification
+
+struct classify_case {
+  const char* rule;
+  std::function<void(std::vector<node_spec>&, fault_job&)> setup;
+  std::vector<fault_type> want;  // fault types of the job
+};
+
+class Classify : public ::testing::TestWithParam<classify_case> {};
+
+TEST_P(Classify, Rule) {
+  auto nodes = four_nodes();
+  fault_job job = four_pod_job();
+  GetParam().setup(nodes, job);
+  const fault_report r = decide_faults(must_build(nodes), {job}, {}, 1000);
+  std::vector<fault_type> got;
+  if (!r.fault_jobs.empty()) got = r.fault_jobs[0].types;
+  EXPECT_EQ(got, GetParam().want) << GetParam().rule;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, Classify,
+    ::testing::Values(
+        classify_case{"healthy_job_is_not_a_fault_job", [](auto&, auto&) {}, {}},
+        classify_case{"node_unhealthy", [](auto& n, auto&) { n[2].health = node_health::unhealthy; },
+                      {fault_type::node_unhealthy}},
+        classify_case{"node_not_ready", [](auto& n, auto&) { n[2].health = node_health::not_ready; },
+                      {fault_type::node_unhealthy}},
+        classify_case{"node_gone", [](auto& n, auto&) { n.erase(n.begin() + 2); }, {fault_type::node_unhealthy}},
+        classify_case{"pre_separate_is_not_a_fault", [](auto& n, auto&) { n[2].health = node_health::pre_separate; },
+                      {}},
+        classify_case{"card_unhealthy_used_chip", [](auto& n, auto&) { n[1].unhealthy = chip_bit(3); },
+                      {fault_type::card_unhealthy}},
+        classify_case{"card_unhealthy_unused_chip",
+                      [](auto& n, auto& j) {
+                        n[1].unhealthy = chip_bit(7);
+                        j.pods[1].chips = first_chips(4);
+                      },
+                      {}},
+        classify_case{"network_unhealthy_is_not_a_fault_D7", [](auto& n, auto&) { n[1].network_unhealthy = chip_bit(2); },
+                      {}},
+        classify_case{"pod_failed_needs_retry_times", [](auto&, auto& j) { j.pods[3].failed = true; }, {}},
+        classify_case{"pod_failed_with_retry_times",
+                      [](auto&, auto& j) {
+                        j.pods[3].failed = true;
+                        j.fault_retry_times = 2;
+                      },
+                      {fault_type::pod_failed}},
+        classify_case{"relation_fault_separate", [](auto&, auto& j) { j.pods[0].fault_type_label = "Separate"; },
+                      {fault_type::relation_fault_separate}},
+        classify_case{"sub_health_ignored_by_default_T8", [](auto& n, auto&) { n[0].health = node_health::sub_healthy; },
+                      {}},
+        classify_case{"sub_health_grace_exit",
+                      [](auto& n, auto& j) {
+                        n[0].sub_healthy = chip_bit(1);
+                        j.strategy = sub_healthy_strategy::grace_exit;
+                      },
+                      {fault_type::sub_health_fault}},
+        classify_case{"sub_health_pod_label",
+                      [](auto&, auto& j) {
+                        j.pods[2].fault_type_label = "SubHealth";
+                        j.strategy = sub_healthy_strategy::force_exit;
+                      },
+                      {fault_type::sub_health_fault}},
+        classify_case{"hot_switch_without_delete_request_T9",
+                      [](auto& n, auto& j) {
+                        n[0].health = node_health::sub_healthy;
+                        j.strategy = sub_healthy_strategy::hot_switch;
+                      },
+                      {}},
+        classify_case{"hot_switch_with_delete_request_T9",
+                      [](auto& n, auto& j) {
+                        n[0].health = node_health::sub_healthy;
+                        j.strategy = sub_healthy_strategy::hot_switch;
+                        j.pods[0].hot_switch_delete = true;
+                      },
+                      {fault_type::sub_health_fault}},
+        classify_case{"pending_pod_is_never_a_fault",
+                      [](auto& n, auto& j) {
+                        n[3].health = node_health::unhealthy;
+                        j.pods[3].node.clear();
+                      },
+                      {}}),
+    [](const auto& tp) { return std::string(tp.param.rule); });
+
+// ---------------------------------------------------------------- deletion scope (§3.4.1, T5, T6)
+
+struct scope_case {
+  const char* rule;
+  int fault_rank;
+  std::function<void(fault_job&)> setup;
+  std::vector<int> want_ranks;  // pods acted on
+};
+
+class DeletionScope : public ::testing::TestWithParam<scope_case> {};
+
+TEST_P(DeletionScope, Matrix) {
+  auto nodes = four_nodes();
+  nodes[static_cast<std::size_t>(GetParam().fault_rank)].unhealthy = chip_bit(0);
+  fault_job job = four_pod_job();
+  GetParam().setup(job);
+  const fault_report r = decide_faults(must_build(nodes), {job}, {}, 1000);
+  std::vector<std::string> want;
+  for (int rank : GetParam().want_ranks) want.push_back("train/job-" + std::to_string(rank));
+  EXPECT_EQ(acted(r), want) << GetParam().rule;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, DeletionScope,
+    ::testing::Values(
+        scope_case{"job_level_by_default_T5_05", 2, [](auto&) {}, {0, 1, 2, 3}},
+        scope_case{"pod_level_only_limit", 2, [](auto& j) { j.pod_level_only = true; }, {2}},
+        scope_case{"pod_rescheduling_fault_pods_only", 2, [](auto& j) { j.pod_rescheduling = true; }, {2}},
+        scope_case{"process_recover_fault_pods_only_T5_04", 2, [](auto& j) { j.process_recover = true; }, {2}},
+        scope_case{"master_fault_whole_job_T6", 0, [](auto& j) { j.pod_rescheduling = true; }, {0, 1, 2, 3}},
+        scope_case{"master_fault_worker_replica_is_not_master_T6", 0,
+                   [](auto& j) {
+                     j.pod_rescheduling = true;
+                     j.pods[0].worker_replica = true;
+                   },
+                   {0}},
+        scope_case{"master_fault_non_npu_job_T6", 0,
+                   [](auto& j) {
+                     j.pod_rescheduling = true;
+                     j.npu_job = false;
+                   },
+                   {0}},
+        scope_case{"pod_level_limit_beats_master_D3", 0,
+                   [](auto& j) {
+                     j.pod_rescheduling = true;
+                     j.pod_level_only = true;
+                   },
+                   {0}},
+        scope_case{"super_pod_first_stage_fault_pods_only_T5_02", 3,
+                   [](auto& j) {
+                     j.pod_rescheduling = true;
+                     j.block_nodes = 2;
+                   },
+                   {3}}),
+    [](const auto& tp) { return std::string(tp.param.rule); });
+
+// ---------------------------------------------------------------- modes
+
+struct mode_case {
+  const char* rule;
+  fault_scheduling mode;
+  sub_healthy_strategy strategy;
+  bool sub_health_fault;
+  std::string want_action;  // "" = no action
+  std::string want_mode;
+};
+
+class Modes : public ::testing::TestWithParam<mode_case> {};
+
+TEST_P(Modes, DeleteMode) {
+  const auto& c = GetParam();
+  auto nodes = four_nodes();
+  fault_job job = four_pod_job(c.mode);
+  job.pod_level_only = true;
+  job.strategy = c.strategy;
+  if (c.sub_health_fault) nodes[1].sub_healthy = chip_bit(0);
+  else nodes[1].unhealthy = chip_bit(0);
+  if (c.mode == fault_scheduling::unsupported) job.scheduling_label = "Force";
+  const fault_report r = decide_faults(must_build(nodes), {job}, {}, 1000);
+  if (c.want_action.empty()) {
+    EXPECT_TRUE(r.actions.empty()) << c.rule;
+    ASSERT_EQ(r.fault_jobs.size(), 1u);
+    EXPECT_FALSE(r.fault_jobs[0].note.empty());
+  } else {
+    ASSERT_EQ(r.actions.size(), 1u) << c.rule;
+    EXPECT_EQ(r.actions[0], (fault_action{"train/job-1", c.want_action, c.want_mode,
+                                          c.sub_health_fault ? "SubHealthFault" : "CardUnhealthy"}));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, Modes,
+    ::testing::Values(
+        mode_case{"force", fault_scheduling::force, sub_healthy_strategy::ignore, false, "delete", "force"},
+        mode_case{"grace", fault_scheduling::grace, sub_healthy_strategy::ignore, false, "delete", "grace"},
+        mode_case{"off_reports_only", fault_scheduling::off, sub_healthy_strategy::ignore, false, "", ""},
+        mode_case{"external_grace_annotates", fault_scheduling::external_grace, sub_healthy_strategy::ignore, false,
+                  "annotate", "grace"},
+        mode_case{"external_force_annotates", fault_scheduling::external_force, sub_healthy_strategy::ignore, false,
+                  "annotate", "force"},
+        mode_case{"unsupported_value_no_action", fault_scheduling::unsupported, sub_healthy_strategy::ignore, false,
+                  "", ""},
+        mode_case{"sub_health_grace_exit_is_grace_even_under_force", fault_scheduling::force,
+                  sub_healthy_strategy::grace_exit, true, "delete", "grace"},
+        mode_case{"sub_health_force_exit_is_force_even_under_grace", fault_scheduling::grace,
+                  sub_healthy_strategy::force_exit, true, "delete", "force"}),
+    [](const auto& tp) { return std::string(tp.param.rule); });
+
+// ---------------------------------------------------------------- time, state, budgets
+
+TEST(GraceToForce, StrictlyAfterGraceOverTime_D6) {
+  auto nodes = four_nodes();
+  nodes[1].unhealthy = chip_bit(0);
+  const cluster c = must_build(nodes);
+  fault_job job = four_pod_job(fault_scheduling::grace);
+  job.pod_level_only = true;
+  fault_options opt;
+  opt.grace_over_time = 900;
+  const fault_report first = decide_faults(c, {job}, {}, 1000, opt);
+  ASSERT_EQ(acted(first), std::vector<std::string>{"train/job-1"});
+  EXPECT_EQ(first.actions[0].mode, "grace");
+  // The evicted pod is still there (terminating).
+  job.pods[1].terminating = true;
+  const fault_report at_limit = decide_faults(c, {job}, first.next, 1900, opt);
+  EXPECT_TRUE(at_limit.actions.empty());
+  const fault_report after = decide_faults(c, {job}, at_limit.next, 1901, opt);
+  ASSERT_EQ(after.actions.size(), 1u);
+  EXPECT_EQ(after.actions[0], (fault_action{"train/job-1", "delete", "force", "grace-over-time exceeded"}));
+  // Repeated while the pod remains.
+  EXPECT_EQ(decide_faults(c, {job}, after.next, 1902, opt).actions.size(), 1u);
+  // Gone: no more force.
+  job.pods.erase(job.pods.begin() + 1);
+  EXPECT_TRUE(decide_faults(c, {job}, after.next, 1903, opt).actions.empty());
+}
+
+TEST(RetryBudget, OnlyBusinessFailuresConsumeIt_D5) {
+  auto nodes = four_nodes();
+  const cluster c = must_build(nodes);
+  fault_job job = four_pod_job(fault_scheduling::force);
+  job.fault_retry_times = 2;
+  job.pod_level_only = true;
+  fault_state s;
+  for (int round = 0; round < 3; ++round) {
+    fault_job j = job;
+    j.pods[2].failed = true;
+    j.pods[2].uid = "uid-2-" + std::to_string(round);  // each round a new incarnation
+    const fault_report r = decide_faults(c, {j}, s, 1000 + round * 10);
+    if (round < 2) {
+      EXPECT_EQ(acted(r), std::vector<std::string>{"train/job-2"}) << round;
+      EXPECT_EQ(r.next.retries.at("train/job").remaining, 1 - round);
+    } else {
+      EXPECT_TRUE(r.actions.empty());
+      EXPECT_NE(r.fault_jobs[0].note.find("exhausted"), std::string::npos);
+      EXPECT_EQ(r.next.retries.at("train/job").remaining, 0);
+    }
+    s = r.next;
+    s.jobs.clear();  // the replacement came up between rounds
+  }
+  // A hardware fault is never blocked by the exhausted budget, and costs nothing.
+  nodes[0].unhealthy = chip_bit(0);
+  const fault_report hw = decide_faults(must_build(nodes), {job}, s, 2000);
+  EXPECT_EQ(acted(hw), std::vector<std::string>{"train/job-0"});
+  EXPECT_EQ(hw.next.retries.at("train/job").remaining, 0);
+}
+
+TEST(RetryBudget, NewOwnerGetsAFreshBudget) {
+  const cluster c = must_build(four_nodes());
+  fault_job job = four_pod_job();
+  job.fault_retry_times = 3;
+  job.pods[0].failed = true;
+  job.pod_level_only = true;
+  fault_state s;
+  s.retries["train/job"] = {"old-owner", 0};
+  const fault_report r = decide_faults(c, {job}, s, 1000);
+  EXPECT_EQ(acted(r).size(), 1u);
+  EXPECT_EQ(r.next.retries.at("train/job"), (retry_budget{"owner-1", 2}));
+}
+
+TEST(FaultState, SecondFaultDuringReschedulingIsSeenAtOnce) {
+  auto nodes = four_nodes();
+  nodes[1].unhealthy = chip_bit(0);
+  fault_job job = four_pod_job();
+  job.pod_level_only = true;
+  const fault_report first = decide_faults(must_build(nodes), {job}, {}, 1000);
+  ASSERT_EQ(acted(first), std::vector<std::string>{"train/job-1"});
+  // Pod 1 is gone and its replacement pending; now n3 fails too.
+  job.pods[1].uid = "uid-1b";
+  job.pods[1].node.clear();
+  nodes[3].health = node_health::unhealthy;
+  const fault_report second = decide_faults(must_build(nodes), {job}, first.next, 1001);
+  EXPECT_EQ(acted(second), std::vector<std::string>{"train/job-3"});
+}
+
+TEST(FaultState, FinishedWhenReplacementsAreBound_D1) {
+  auto nodes = four_nodes();
+  nodes[2].health = node_health::unhealthy;
+  fault_job job = four_pod_job(fault_scheduling::force);
+  const fault_report r1 = decide_faults(must_build(nodes), {job}, {}, 1000);
+  EXPECT_EQ(acted(r1).size(), 4u);  // job level
+  ASSERT_EQ(r1.next.jobs.size(), 1u);
+  // All four recreated and bound elsewhere.
+  nodes.push_back(node_with_free("n4", T::module_910b_8, first_chips(8)));
+  for (int r = 0; r < 4; ++r) {
+    job.pods[static_cast<std::size_t>(r)].uid = "new-" + std::to_string(r);
+    job.pods[static_cast<std::size_t>(r)].node = r == 2 ? "n4" : "n" + std::to_string(r);
+  }
+  const fault_report r2 = decide_faults(must_build(nodes), {job}, r1.next, 1010);
+  EXPECT_TRUE(r2.actions.empty());
+  EXPECT_TRUE(r2.next.jobs.empty());
+  EXPECT_EQ(previous_fault_nodes(r1.next).at("train/job"), std::vector<std::string>{"n2"});
+}
+
+TEST(Escalation, SuperPodBlockThenWholeJob) {
+  auto nodes = four_nodes();
+  nodes[3].unhealthy = chip_bit(0);
+  fault_job job = four_pod_job();
+  job.pod_rescheduling = true;
+  job.block_nodes = 2;
+  fault_state s = decide_faults(must_build(nodes), {job}, {}, 1000).next;
+  // Rank 3 deleted and gone; its replacement stays pending.
+  job.pods[3].uid = "uid-3b";
+  job.pods[3].node.clear();
+  nodes[3].unhealthy = 0;
+  const cluster c = must_build(nodes);
+  s = decide_faults(c, {job}, s, 1001).next;  // deletion seen done at 1001
+  EXPECT_TRUE(decide_faults(c, {job}, s, 1006).actions.empty());
+  const fault_report block = decide_faults(c, {job}, s, 1007);  // 6 s pending → same logical super-node
+  EXPECT_EQ(acted(block), std::vector<std::string>{"train/job-2"});
+  fault_state s2 = block.next;
+  job.pods[2].uid = "uid-2b";
+  job.pods[2].node.clear();
+  s2 = decide_faults(c, {job}, s2, 1008).next;  // done at 1008
+  const fault_report whole = decide_faults(c, {job}, s2, 1020);  // 12 s → whole job
+  EXPECT_EQ(acted(whole), (std::vector<std::string>{"train/job-0", "train/job-1"}));
+}
+
+TEST(Escalation, NeverForPodLevelOnlyJobs_D3) {
+  auto nodes = four_nodes();
+  nodes[0].health = node_health::unhealthy;
+  fault_job job = four_pod_job();
+  job.pod_rescheduling = true;
+  job.pod_level_only = true;  // ome.io/inferenceservice
+  fault_state s = decide_faults(must_build(nodes), {job}, {}, 1000).next;
+  job.pods[0].uid = "uid-0b";
+  job.pods[0].node.clear();
+  const cluster c = must_build(nodes);
+  s = decide_faults(c, {job}, s, 1001).next;
+  EXPECT_TRUE(decide_faults(c, {job}, s, 2000).actions.empty());
+  EXPECT_TRUE(decide_faults(c, {job}, s, 1100).actions.empty());
+}
+
+TEST(Isolation, ReportListsNodesAndChips) {
+  auto nodes = four_nodes();
+  nodes[0].health = node_health::pre_separate;
+  nodes[1].unhealthy = chip_bit(3);
+  nodes[1].network_unhealthy = chip_bit(5);
+  nodes[2].health = node_health::unhealthy;
+  nodes[3].link_down = chip_bit(6);
+  fault_job job = four_pod_job(fault_scheduling::off);
+  job.pods[0].node = "gone";
+  fault_state s;
+  s.link_down["n3"] = 995;
+  const fault_report r = decide_faults(must_build(nodes), {job}, s, 1000);
+  EXPECT_EQ(r.unusable_nodes, (std::vector<unusable_node>{
+                                  {"gone", "Missing"}, {"n0", "PreSeparate"}, {"n2", "NodeUnhealthy"}}));
+  EXPECT_EQ(r.unusable_chips_, (std::vector<unusable_chips>{{"n1", chip_bit(3), "Unhealthy"},
+                                                            {"n1", chip_bit(5), "NetworkUnhealthy"},
+                                                            {"n3", chip_bit(6), "LinkDown"}}));
+  // 20 s after the restart the link-down chips are usable again.
+  EXPECT_EQ(decide_faults(must_build(nodes), {job}, s, 1016).unusable_chips_.size(), 2u);
+}
+
+TEST(Isolation, RelationFaultRestartStartsTheLinkDownWindow_D7) {
+  auto nodes = four_nodes();
+  fault_job job = four_pod_job();
+  job.pod_level_only = true;
+  job.pods[1].fault_type_label = "Separate";
+  const fault_report r = decide_faults(must_build(nodes), {job}, {}, 1000);
+  EXPECT_EQ(acted(r), std::vector<std::string>{"train/job-1"});
+  EXPECT_EQ(r.next.link_down.at("n1"), 1000);
+}
+
+TEST(FaultState, ValidationNamesTheField) {
+  fault_state s;
+  s.jobs.push_back({"ns/a", "u", 1, 0, "sideways", false, 0, {}});
+  ASSERT_TRUE(validate_fault_state(s));
+  EXPECT_EQ(validate_fault_state(s)->path, "jobs[0].delete_mode");
+  s.jobs[0].delete_mode = "grace";
+  s.retries["ns/a"] = {"u", -1};
+  EXPECT_EQ(validate_fault_state(s)->path, "retries[\"ns/a\"].remaining");
+  s.retries.clear();
+  EXPECT_FALSE(validate_fault_state(s));
+}
+
+// ---------------------------------------------------------------- property
+
+class FaultProperties : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(FaultProperties, NoActionTargetsAPodOfAHealthyJob) {
+  std::mt19937_64 rng(GetParam());
+  std::vector<node_spec> nodes;
+  std::vector<fault_job> jobs;
+  for (int j = 0; j < 20; ++j) {
+    fault_job job;
+    job.name = "ns/j" + std::to_string(j);
+    job.owner_uid = "o" + std::to_string(j);
+    job.scheduling = static_cast<fault_scheduling>(rng() % 5);
+    job.pod_rescheduling = rng() % 2;
+    job.npu_job = true;
+    for (int p = 0; p < 3; ++p) {
+      node_spec n = node_with_free("n" + std::to_string(j * 3 + p), T::module_910b_8, 0);
+      if (rng() % 10 == 0) n.health = node_health::unhealthy;
+      if (rng() % 10 == 0) n.unhealthy = chip_bit(static_cast<int>(rng() % 8));
+      nodes.push_back(n);
+      fault_pod pod;
+      pod.name = job.name + "-" + std::to_string(p);
+      pod.uid = pod.name;
+      pod.node = n.name;
+      pod.chips = first_chips(8);
+      pod.rank = p;
+      job.pods.push_back(pod);
+    }
+    jobs.push_back(job);
+  }
+  const cluster c = must_build(nodes);
+  const fault_report r = decide_faults(c, jobs, {}, 1000);
+  std::set<std::string> faulty_jobs;
+  for (const auto& f : r.fault_jobs) faulty_jobs.insert(f.job);
+  for (const auto& a : r.actions) {
+    const std::string job = a.pod.substr(0, a.pod.rfind('-'));
+    EXPECT_TRUE(faulty_jobs.count(job)) << a.pod << " acted on, but its job has no fault";
+  }
+  for (const auto& j : jobs) {
+    bool any_fault = false;
+    for (const auto& p : j.pods) {
+      const node_id n = *c.find(p.node);
+      any_fault = any_fault || c.health(n) == node_health::unhealthy || (p.chips & c.unhealthy(n)) != 0;
+    }
+    EXPECT_EQ(faulty_jobs.count(j.name) != 0, any_fault) << j.name;
+  }
+  // Deterministic: the same call gives the same answer.
+  const fault_report again = decide_faults(c, jobs, {}, 1000);
+  EXPECT_EQ(again.actions, r.actions);
+  EXPECT_EQ(again.next, r.next);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, FaultProperties, ::testing::Range<std::uint64_t>(1, 21));
+
+}  // namespace
+}  // namespace npusched
