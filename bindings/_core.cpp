@@ -40,22 +40,37 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "plan_json",
       [](const std::string& snapshot_json, std::int64_t now, const std::string& scheduler_name,
-         std::optional<int> super_pod_size, std::optional<int> reserve_nodes, const std::string& extra_objects_json) {
-        return npusched::k8s::plan_json(snapshot_json,
-                                        {scheduler_name, now, super_pod_size, reserve_nodes, extra_objects_json})
+         std::optional<int> super_pod_size, std::optional<int> reserve_nodes, const std::string& extra_objects_json,
+         const std::string& fault_state_json) {
+        return npusched::k8s::plan_json(snapshot_json, {scheduler_name, now, super_pod_size, reserve_nodes,
+                                                        extra_objects_json, fault_state_json})
             .value();
       },
       py::arg("snapshot_json"), py::arg("now"), py::arg("scheduler_name") = "volcano",
       py::arg("super_pod_size") = py::none(), py::arg("reserve_nodes") = py::none(),
-      py::arg("extra_objects_json") = "",
+      py::arg("extra_objects_json") = "", py::arg("fault_state_json") = "",
       py::call_guard<py::gil_scoped_release>(),
       "Decodes a Kubernetes List (JSON text), plans its pending pods (those whose\n"
       "spec.schedulerName is `scheduler_name`) and returns the plan as compact JSON:\n"
       "{\"bindings\":[...],\"unschedulable\":[...],\"excluded_nodes\":[...],\"super_pod_jobs\":[...],\"gangs\":[...]}.\n"
       "`now` is unix seconds (the pods' predicate-time). `super_pod_size` and\n"
       "`reserve_nodes` override the snapshot's init-params; `extra_objects_json` (an array\n"
-      "or List) adds what-if objects for this call. Raises\n"
+      "or List) adds what-if objects for this call; `fault_state_json` makes each fault job's\n"
+      "previous fault nodes score lower for its replacements. Raises\n"
       "npusched.InvalidInput when the document cannot be read; the message names the field.");
+
+  m.def(
+      "faults_json",
+      [](const std::string& snapshot_json, std::int64_t now, const std::string& state_json,
+         const std::string& scheduler_name) {
+        return npusched::k8s::faults_json(snapshot_json, {scheduler_name, now, state_json}).value();
+      },
+      py::arg("snapshot_json"), py::arg("now"), py::arg("state_json") = "", py::arg("scheduler_name") = "volcano",
+      py::call_guard<py::gil_scoped_release>(),
+      "Decodes a Kubernetes List, decides fault isolation and rescheduling given the previous\n"
+      "state (JSON text, empty for none) and `now` (unix seconds), and returns\n"
+      "{\"unusable_nodes\",\"unusable_chips\",\"fault_jobs\",\"actions\",\"state\",\"untrusted_records\"} as\n"
+      "compact JSON. Raises npusched.InvalidInput for a bad document or state.");
 
   m.def(
       "demo_snapshot_json",

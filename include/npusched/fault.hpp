@@ -145,7 +145,7 @@ struct fault_state {
 /// A node no new pod may use.
 struct unusable_node {
   std::string node;
-  std::string reason;  ///< `NodeUnhealthy`, `NotReady`, `PreSeparate`, `SubHealthy` (strategy ≠ ignore only)
+  std::string reason;  ///< `NodeUnhealthy`, `NotReady`, `PreSeparate`, `SubHealthy` (strategy ≠ ignore only), `Missing`, `Unknown`
   friend bool operator==(const unusable_node&, const unusable_node&) = default;
 };
 
@@ -188,9 +188,14 @@ struct fault_report {
 /// nothing is frozen: every call re-classifies every running job, so a second
 /// fault on a job already being rescheduled is seen at once, and the retry
 /// budget is whatever the caller passes in `previous`.
+/// `unknown_nodes` are nodes whose state cannot be trusted (left out of the
+/// cluster for broken MindCluster data): pods running there are not judged
+/// faulty on that account — only a node that is gone is — and the nodes are
+/// reported `Unknown`.
 [[nodiscard]] fault_report decide_faults(const cluster& c, const std::vector<fault_job>& jobs,
                                          const fault_state& previous, std::int64_t now,
-                                         const fault_options& opt = {});
+                                         const fault_options& opt = {},
+                                         const std::vector<std::string>& unknown_nodes = {});
 
 /// Nodes a job's replacements should avoid (its previous fault nodes, −64 in
 /// the node score), from the state: job name → node names.

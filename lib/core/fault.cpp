@@ -14,10 +14,14 @@ constexpr std::array<std::string_view, 5> fault_type_names = {"NodeUnhealthy", "
                                                               "RelationFaultSeparate", "SubHealthFault"};
 
 // gang_fault.md §2.4, on the current cluster.
-std::optional<fault_type> classify(const cluster& c, const fault_job& job, const fault_pod& p) {
+std::optional<fault_type> classify(const cluster& c, const fault_job& job, const fault_pod& p,
+                                   const std::set<std::string>& unknown) {
   if (p.node.empty()) return std::nullopt;
   const auto n = c.find(p.node);
-  if (!n) return fault_type::node_unhealthy;  // gone, not ready long enough to be dropped, or excluded
+  if (!n) {
+    if (unknown.count(p.node) != 0) return std::nullopt;  // its data is broken, not its health
+    return fault_type::node_unhealthy;                     // gone
+  }
   const node_health h = c.health(*n);
   if (h == node_health::unhealthy || h == node_health::not_ready) return fault_type::node_unhealthy;
   if ((p.chips & c.unhealthy(*n)) != 0) return fault_type::card_unhealthy;
@@ -43,12 +47,12 @@ struct classified {
   std::vector<fault_type> types;                           // distinct, in enum order
 };
 
-classified classify_job(const cluster& c, const fault_job& job) {
+classified classify_job(const cluster& c, const fault_job& job, const std::set<std::string>& unknown) {
   classified out;
   std::set<fault_type> types;
   for (std::size_t i = 0; i < job.pods.size(); ++i) {
     if (job.pods[i].terminating) continue;  // already going away
-    if (auto t = classify(c, job, job.pods[i])) {
+    if (auto t = classify(c, job, job.pods[i], unknown)) {
       out.faults.emplace_back(i, *t);
       types.insert(*t);
     }
@@ -69,8 +73,9 @@ bool uid_present(const fault_job& job, std::string_view uid) {
 
 class decider {
  public:
-  decider(const cluster& c, const fault_state& prev, std::int64_t now, const fault_options& opt)
-      : c_(c), prev_(prev), now_(now), opt_(opt) {}
+  decider(const cluster& c, const fault_state& prev, std::int64_t now, const fault_options& opt,
+          const std::vector<std::string>& unknown)
+      : c_(c), prev_(prev), now_(now), opt_(opt), unknown_(unknown.begin(), unknown.end()) {}
 
   fault_report run(const std::vector<fault_job>& jobs_in) {
     std::vector<const fault_job*> jobs;
@@ -111,7 +116,7 @@ class decider {
     for (const fault_job* j : jobs)
       for (const auto& p : j->pods)
         if (!p.node.empty() && !c_.find(p.node)) missing.insert(p.node);
-    for (const auto& m : missing) out_.unusable_nodes.push_back({m, "Missing"});
+    for (const auto& m : missing) out_.unusable_nodes.push_back({m, unknown_.count(m) ? "Unknown" : "Missing"});
     std::sort(out_.unusable_nodes.begin(), out_.unusable_nodes.end(),
               [](const unusable_node& a, const unusable_node& b) { return a.node < b.node; });
   }
@@ -124,7 +129,7 @@ class decider {
 
   void decide(const fault_job& job) {
     if (!job.running) return;
-    const classified cls = classify_job(c_, job);
+    const classified cls = classify_job(c_, job, unknown_);
     // Retry budget: kept while the owner is the same; created on the first fault.
     std::optional<retry_budget> budget;
     if (auto it = prev_.retries.find(job.name); it != prev_.retries.end() && it->second.owner_uid == job.owner_uid)
@@ -328,6 +333,7 @@ class decider {
   const fault_state& prev_;
   std::int64_t now_;
   const fault_options& opt_;
+  std::set<std::string> unknown_;
   fault_report out_;
 };
 
@@ -363,8 +369,8 @@ std::optional<error> validate_fault_state(const fault_state& s) {
 }
 
 fault_report decide_faults(const cluster& c, const std::vector<fault_job>& jobs, const fault_state& previous,
-                           std::int64_t now, const fault_options& opt) {
-  fault_report r = decider(c, previous, now, opt).run(jobs);
+                           std::int64_t now, const fault_options& opt, const std::vector<std::string>& unknown_nodes) {
+  fault_report r = decider(c, previous, now, opt, unknown_nodes).run(jobs);
   std::sort(r.next.jobs.begin(), r.next.jobs.end(),
             [](const fault_job_record& a, const fault_job_record& b) { return a.job < b.job; });
   return r;

@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <variant>
 
@@ -18,6 +19,7 @@
 
 #include "detail.hpp"
 #include "npusched/k8s/snapshot.hpp"
+#include "sha256.hpp"
 
 namespace npusched::k8s {
 
@@ -43,6 +45,12 @@ constexpr std::string_view operator_label = "training.kubeflow.org/operator-name
 constexpr std::string_view soft_share_label = "huawei.com/scheduler.chip1softsharedev.enable";
 constexpr std::string_view device_plugin_prefix = "mindx-dl-deviceinfo-";
 constexpr std::string_view clusterd_prefix = "cluster-info-device-";
+constexpr std::string_view noded_prefix = "mindx-dl-nodeinfo-";
+constexpr std::string_view switch_prefix = "mindx-dl-switchinfo-";
+constexpr std::string_view clusterd_node_cm = "cluster-info-node-cm";
+constexpr std::string_view clusterd_switch_prefix = "cluster-info-switch-";
+/// The L1 link-down fault code (gang_fault.md §2.6).
+constexpr std::string_view link_down_code = "81078603";
 constexpr std::string_view scheduler_conf_key = "volcano-scheduler.conf";
 /// Holder of chips the device plugin reports as taken when no bound pod claims them.
 constexpr std::string_view device_plugin_holder = "(device-plugin)";
@@ -260,6 +268,7 @@ struct pod_item {
   std::int64_t memory_bytes = 0;
   std::optional<std::string> npu_conflict;  // request ≠ limit, as a message
   std::optional<std::string> task_index;    // env VC_TASK_INDEX of the first container that sets it
+  bool exited_nonzero = false;  // a container's lastState.terminated.exitCode ≠ 0
 
   [[nodiscard]] bool terminal() const { return phase == "Succeeded" || phase == "Failed"; }
 };
@@ -271,7 +280,18 @@ pod_item read_pod(const cursor& item, std::size_t index) {
   p.m = read_meta(item, "default");
   p.full = p.m.ns + "/" + p.m.name;
   if (auto g = find(p.m.annotations, group_annotation); g && !g->empty()) p.group = p.m.ns + "/" + *g;
-  if (auto status = opt_object(item, "status")) p.phase = opt_string(*status, "phase").value_or("");
+  if (auto status = opt_object(item, "status")) {
+    p.phase = opt_string(*status, "phase").value_or("");
+    if (auto cs = opt_array(*status, "containerStatuses")) {
+      for (std::size_t i = 0; i < cs->v->size(); ++i) {
+        const cursor c{&(*cs->v)[i], index_path(cs->path, i)};
+        if (!c.v->is_object()) fail_type(c, "an object");
+        auto last = opt_object(c, "lastState");
+        auto terminated = last ? opt_object(*last, "terminated") : std::nullopt;
+        if (terminated && opt_int(*terminated, "exitCode").value_or(0) != 0) p.exited_nonzero = true;
+      }
+    }
+  }
   auto spec = opt_object(item, "spec");
   if (!spec) return p;
   p.scheduler = opt_string(*spec, "schedulerName").value_or("");
@@ -331,10 +351,16 @@ struct podgroup_item {
   std::optional<std::int64_t> min_member;   // spec.minMember
   std::optional<std::int64_t> min_npus;     // spec.minResources["huawei.com/Ascend910"]
   std::optional<std::string> owner_replicaset;  // controller owner of kind ReplicaSet: <ns>/<name>
+  std::string owner_uid;                        // uid of the controller owner, else the PodGroup's own
+  std::optional<std::string> phase;             // status.phase
 };
 
-// The controller owner (`ownerReferences[].controller: true`) of an object, as (kind, name).
-std::optional<std::pair<std::string, std::string>> controller_owner(const cursor& item) {
+struct owner_ref {
+  std::string kind, name, uid;
+};
+
+// The controller owner (`ownerReferences[].controller: true`) of an object.
+std::optional<owner_ref> controller_owner(const cursor& item) {
   const auto md = opt_object(item, "metadata");
   if (!md) return std::nullopt;
   const auto refs = opt_array(*md, "ownerReferences");
@@ -343,13 +369,14 @@ std::optional<std::pair<std::string, std::string>> controller_owner(const cursor
     const cursor ref{&(*refs->v)[i], index_path(refs->path, i)};
     if (!ref.v->is_object()) fail_type(ref, "an object");
     if (opt_bool(ref, "controller").value_or(false))
-      return std::pair{opt_string(ref, "kind").value_or(""), opt_string(ref, "name").value_or("")};
+      return owner_ref{opt_string(ref, "kind").value_or(""), opt_string(ref, "name").value_or(""),
+                       opt_string(ref, "uid").value_or("")};
   }
   return std::nullopt;
 }
 
 podgroup_item read_podgroup(const cursor& item) {
-  podgroup_item g{read_meta(item, "default"), std::nullopt, std::nullopt, std::nullopt};
+  podgroup_item g{read_meta(item, "default"), std::nullopt, std::nullopt, std::nullopt, "", std::nullopt};
   if (auto spec = opt_object(item, "spec")) {
     g.min_member = opt_int(*spec, "minMember");
     if (g.min_member && *g.min_member < 0) fail(field_path(spec->path, "minMember"), "must not be negative");
@@ -362,8 +389,10 @@ podgroup_item read_podgroup(const cursor& item) {
       }
     }
   }
-  if (auto owner = controller_owner(item); owner && owner->first == "ReplicaSet")
-    g.owner_replicaset = g.m.ns + "/" + owner->second;
+  const auto owner = controller_owner(item);
+  if (owner && owner->kind == "ReplicaSet") g.owner_replicaset = g.m.ns + "/" + owner->name;
+  g.owner_uid = owner && !owner->uid.empty() ? owner->uid : g.m.uid;
+  if (auto status = opt_object(item, "status")) g.phase = opt_string(*status, "phase");
   return g;
 }
 
@@ -447,8 +476,12 @@ struct device_record {
   std::int32_t rack_id = -1;
   std::int32_t server_index = -1;
 };
-/// A record, or why it cannot be read.
-using record_or_problem = std::variant<device_record, std::string>;
+/// A record whose CheckCode does not match its content.
+struct distrusted {
+  std::string message;
+};
+/// A record, why it cannot be read, or why it is not trusted.
+using record_or_problem = std::variant<device_record, std::string, distrusted>;
 
 std::optional<std::string> read_int32(const json& obj, const char* key, std::int32_t& out) {
   auto it = obj.find(key);
@@ -485,6 +518,32 @@ record_or_problem read_record(const json& inner, const json& outer) {
   return r;
 }
 
+/// Whether a record's `CheckCode` (when it carries one) matches the Go
+/// encoding of the payload it covers: nothing when it does or when there is
+/// none; otherwise why not, and whether the record is merely unreadable.
+struct code_check {
+  bool unreadable = false;
+  std::string message;
+};
+std::optional<code_check> check_code(const json& holder, const std::optional<std::string>& payload) {
+  auto it = holder.find("CheckCode");
+  if (it == holder.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) return code_check{true, "CheckCode is not a string"};
+  if (!payload) return code_check{true, "the record does not decode into its producer's Go struct"};
+  std::string want = detail::sha256_hex(*payload);
+  if (it->get_ref<const std::string&>() == want) return std::nullopt;
+  return code_check{false, fmt::format("CheckCode \"{}\" does not match the content (its SHA-256 is {})",
+                                       it->get_ref<const std::string&>(), want)};
+}
+
+record_or_problem with_check_code(record_or_problem r, const json& holder, const json& payload) {
+  if (!std::holds_alternative<device_record>(r)) return r;
+  auto c = check_code(holder, detail::go_device_info(payload));
+  if (!c) return r;
+  if (c->unreadable) return std::move(c->message);
+  return distrusted{std::move(c->message)};
+}
+
 /// `DeviceInfoCfg` of `kube-system/mindx-dl-deviceinfo-<node>` (fitting.md §4.4).
 record_or_problem read_device_plugin_record(const std::string& text) {
   json doc = json::parse(text, nullptr, false);
@@ -493,13 +552,14 @@ record_or_problem read_device_plugin_record(const std::string& text) {
   auto it = doc.find("DeviceInfo");
   if (it == doc.end() || it->is_null()) return std::string("DeviceInfoCfg has no DeviceInfo");
   if (!it->is_object()) return std::string("DeviceInfo is not an object");
-  return read_record(*it, doc);
+  return with_check_code(read_record(*it, doc), doc, *it);
 }
 
 /// One node's entry of a `mindx-dl/cluster-info-device-<m>` shard (fitting.md §4.6).
+/// ClusterD writes no CheckCode there; one that is present is verified all the same.
 record_or_problem read_clusterd_record(const json& entry) {
   if (!entry.is_object()) return std::string("the record is not a JSON object");
-  return read_record(entry, entry);
+  return with_check_code(read_record(entry, entry), entry, entry);
 }
 
 struct clusterd_entry {
@@ -507,10 +567,61 @@ struct clusterd_entry {
   json value;
 };
 
+/// `kube-system/mindx-dl-deviceinfo-<node>`: its two keys we read.
 struct device_plugin_entry {
   std::string cm;  // ConfigMap name
-  std::string text;
+  std::optional<std::string> device_info;  // DeviceInfoCfg
+  std::optional<std::string> switch_info;  // SwitchInfoCfg
 };
+
+/// `mindx-dl/mindx-dl-nodeinfo-<node>` (device-plugin mode NodeD report).
+struct noded_entry {
+  std::string cm;
+  std::string text;                        // NodeInfo
+  std::optional<std::string> update_time;  // updateTime (RFC 3339)
+};
+
+// ---------------------------------------------------------------------------
+// NodeD and switch records (node health)
+
+struct status_record {
+  std::int64_t update_time = 0;
+  std::string status;  // NodeStatus
+};
+using status_or_problem = std::variant<status_record, std::string, distrusted>;
+
+/// A NodeD (`switch_shape` false) or switch record. `payload` is the object
+/// the CheckCode covers, `holder` the one that carries it; `time` overrides
+/// the payload's `UpdateTime` (device-plugin NodeD CMs keep it beside the JSON).
+status_or_problem read_status_record(const json& payload, const json& holder, bool switch_shape,
+                                     std::optional<std::int64_t> time) {
+  if (!payload.is_object()) return std::string("the record is not a JSON object");
+  auto encoded = switch_shape ? detail::go_switch_info(payload) : detail::go_node_info(payload);
+  if (!encoded) return std::string("a member has the wrong JSON type");
+  status_record r;
+  if (auto s = payload.find("NodeStatus"); s != payload.end() && s->is_string()) r.status = s->get<std::string>();
+  if (time) {
+    r.update_time = *time;
+  } else if (auto t = payload.find("UpdateTime"); t != payload.end() && !t->is_null()) {
+    if (!t->is_number_integer() ||
+        (t->is_number_unsigned() &&
+         t->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())))
+      return std::string("UpdateTime is not an int64");
+    r.update_time = t->get<std::int64_t>();
+  }
+  if (auto c = check_code(holder, encoded)) {
+    if (c->unreadable) return std::move(c->message);
+    return distrusted{std::move(c->message)};
+  }
+  return r;
+}
+
+node_health status_health(std::string_view status, bool switch_shape) {
+  if (status == "UnHealthy") return node_health::unhealthy;
+  if (status == "SubHealthy") return node_health::sub_healthy;
+  if (status == "PreSeparate" && !switch_shape) return node_health::pre_separate;
+  return node_health::healthy;
+}
 
 // ---------------------------------------------------------------------------
 // Nodes
@@ -525,7 +636,17 @@ struct decode_context {
   init_params params;
   std::map<std::string, device_plugin_entry> device_plugin;        // by node name
   std::map<std::string, std::vector<clusterd_entry>> clusterd;     // by node name, shards in name order
+  std::map<std::string, noded_entry> noded;                        // by node name
+  std::map<std::string, std::vector<clusterd_entry>> clusterd_node;    // cluster-info-node-cm entries by node
+  std::map<std::string, std::vector<clusterd_entry>> clusterd_switch;  // by node, shards in name order
   std::map<std::string, std::vector<const pod_item*>> bound;       // non-terminal pods by node, by pod name
+
+  [[nodiscard]] bool reads_device_plugin() const {
+    return !params.use_cluster_info_manager_set || !params.use_cluster_info_manager;
+  }
+  [[nodiscard]] bool reads_clusterd() const {
+    return !params.use_cluster_info_manager_set || params.use_cluster_info_manager;
+  }
 };
 
 node_health health_of(const node_item& n) {
@@ -539,77 +660,163 @@ node_health health_of(const node_item& n) {
   return h;
 }
 
-/// Picks the device-info record of `node` (fitting.md §1.2, docs/kubernetes.md).
-std::variant<device_record, excluded_node> choose_record(const std::string& node, const decode_context& ctx) {
-  std::optional<record_or_problem> dp, cd;
-  std::string dp_name, cd_name;
-  if (auto it = ctx.device_plugin.find(node); it != ctx.device_plugin.end()) {
-    dp = read_device_plugin_record(it->second.text);
-    dp_name = "kube-system/" + it->second.cm;
-  }
-  if (auto it = ctx.clusterd.find(node); it != ctx.clusterd.end()) {
-    // A node in two shards (a stale shard not yet emptied): the newer record, ties → first shard.
-    // An unreadable entry wins (fail closed).
-    for (const auto& e : it->second) {
-      auto r = read_clusterd_record(e.value);
-      bool take = false;
-      if (!cd) take = true;
-      else if (std::holds_alternative<std::string>(*cd)) take = false;
-      else if (std::holds_alternative<std::string>(r)) take = true;
-      else take = std::get<device_record>(r).update_time > std::get<device_record>(*cd).update_time;
-      if (take) {
-        cd = std::move(r);
-        cd_name = "mindx-dl/" + e.shard;
+/// The health NodeD's (`switch_shape` false) or the switch's report gives
+/// `node`, from the source rule of device info: the newer record of the
+/// sources in use, ties to ClusterD. A record that is unreadable or fails its
+/// CheckCode is reported in `untrusted` and makes the node at least
+/// pre-separated, whatever the other source says.
+node_health reported_health(const std::string& node, bool switch_shape, const decode_context& ctx,
+                            std::vector<untrusted_record>& untrusted) {
+  const std::string kind = switch_shape ? "switch-info" : "node-info";
+  node_health h = node_health::healthy;
+  std::optional<status_record> dp, cd;
+  auto take = [&](std::optional<status_record>& best, status_or_problem r, const std::string& source) {
+    if (auto* rec = std::get_if<status_record>(&r)) {
+      if (!best || rec->update_time > best->update_time) best = std::move(*rec);
+      return;
+    }
+    std::string message = std::holds_alternative<std::string>(r)
+                              ? "unreadable: " + std::get<std::string>(r)
+                              : std::move(std::get<distrusted>(r).message);
+    untrusted.push_back(untrusted_record{node, kind, source, std::move(message)});
+    h = std::max(h, node_health::pre_separate);
+  };
+  if (ctx.reads_device_plugin()) {
+    if (switch_shape) {
+      auto it = ctx.device_plugin.find(node);
+      if (it != ctx.device_plugin.end() && it->second.switch_info) {
+        const std::string source = "kube-system/" + it->second.cm;
+        json doc = json::parse(*it->second.switch_info, nullptr, false);
+        if (doc.is_discarded() || !doc.is_object())
+          take(dp, std::string("SwitchInfoCfg is not a JSON object"), source);
+        else
+          take(dp, read_status_record(doc, doc, true, std::nullopt), source);
+      }
+    } else if (auto it = ctx.noded.find(node); it != ctx.noded.end()) {
+      const std::string source = "mindx-dl/" + it->second.cm;
+      json doc = json::parse(it->second.text, nullptr, false);
+      std::optional<std::int64_t> time = 0;
+      if (it->second.update_time) time = detail::parse_rfc3339(*it->second.update_time);
+      if (!time) {
+        take(dp, fmt::format("updateTime \"{}\" is not an RFC 3339 time", *it->second.update_time), source);
+      } else if (doc.is_discarded() || !doc.is_object()) {
+        take(dp, std::string("NodeInfo is not a JSON object"), source);
+      } else if (auto inner = doc.find("NodeInfo"); inner == doc.end() || !inner->is_object()) {
+        take(dp, std::string("NodeInfo has no NodeInfo object"), source);
+      } else {
+        take(dp, read_status_record(*inner, doc, false, time), source);
       }
     }
   }
+  if (ctx.reads_clusterd()) {
+    const auto& entries = switch_shape ? ctx.clusterd_switch : ctx.clusterd_node;
+    if (auto it = entries.find(node); it != entries.end())
+      for (const auto& e : it->second)
+        take(cd, read_status_record(e.value, e.value, switch_shape, std::nullopt), "mindx-dl/" + e.shard);
+  }
+  const status_record* chosen = cd && (!dp || cd->update_time >= dp->update_time) ? &*cd : dp ? &*dp : nullptr;
+  if (chosen) h = std::max(h, status_health(chosen->status, switch_shape));
+  return h;
+}
+
+/// Picks the device-info record of `node` (fitting.md §1.2, docs/kubernetes.md).
+/// Records failing their CheckCode are reported in `untrusted` and not used.
+std::variant<device_record, excluded_node> choose_record(const std::string& node, const decode_context& ctx,
+                                                          std::vector<untrusted_record>& untrusted) {
+  struct candidate {
+    std::string source;
+    record_or_problem r;
+  };
+  auto report = [&](const candidate& c) {
+    if (auto* d = std::get_if<distrusted>(&c.r))
+      untrusted.push_back(untrusted_record{node, "device-info", c.source, d->message});
+  };
+  auto read_dp = [&]() -> std::optional<candidate> {
+    auto it = ctx.device_plugin.find(node);
+    if (it == ctx.device_plugin.end() || !it->second.device_info) return std::nullopt;
+    candidate c{"kube-system/" + it->second.cm, read_device_plugin_record(*it->second.device_info)};
+    report(c);
+    return c;
+  };
+  auto read_cd = [&]() -> std::optional<candidate> {
+    auto it = ctx.clusterd.find(node);
+    if (it == ctx.clusterd.end()) return std::nullopt;
+    // A node in two shards (a stale shard not yet emptied): the newer record, ties → first shard.
+    // An unreadable entry wins (fail closed); a distrusted one only when there is nothing else.
+    std::optional<candidate> best;
+    for (const auto& e : it->second) {
+      candidate c{"mindx-dl/" + e.shard, read_clusterd_record(e.value)};
+      report(c);
+      bool take = false;
+      if (!best) take = true;
+      else if (std::holds_alternative<distrusted>(c.r)) take = false;
+      else if (std::holds_alternative<distrusted>(best->r)) take = true;
+      else if (std::holds_alternative<std::string>(best->r)) take = false;
+      else if (std::holds_alternative<std::string>(c.r)) take = true;
+      else take = std::get<device_record>(c.r).update_time > std::get<device_record>(best->r).update_time;
+      if (take) best = std::move(c);
+    }
+    return best;
+  };
+  auto distrusted_record = [](const std::optional<candidate>& c) {
+    return c && std::holds_alternative<distrusted>(c->r);
+  };
   auto excluded = [&](std::string reason, std::string message) {
     return excluded_node{node, std::move(reason), std::move(message)};
   };
-  auto unreadable = [&](const std::string& source, const record_or_problem& r) {
+  auto unreadable = [&](const candidate& c) {
     return excluded("bad_device_info",
-                    fmt::format("device-info record in {} is unreadable: {}", source, std::get<std::string>(r)));
+                    fmt::format("device-info record in {} is unreadable: {}", c.source, std::get<std::string>(c.r)));
+  };
+  auto untrusted_only = [&](const std::string& sources) {
+    return excluded("untrusted_device_info",
+                    fmt::format("the device-info record in {} fails its CheckCode and no other source has a "
+                                "trusted, readable record",
+                                sources));
   };
   const init_params& p = ctx.params;
-  std::optional<record_or_problem>* chosen = nullptr;
-  std::string chosen_name;
   if (p.use_cluster_info_manager_set) {
-    if (p.use_cluster_info_manager) {
-      if (!cd)
+    std::optional<candidate> chosen = p.use_cluster_info_manager ? read_cd() : read_dp();
+    if (!chosen) {
+      if (p.use_cluster_info_manager)
         return excluded("no_device_info",
                         fmt::format("no mindx-dl-deviceinfo-{} entry in any mindx-dl/cluster-info-device-* "
                                     "ConfigMap (init-params useClusterInfoManager is on)",
                                     node));
-      chosen = &cd;
-      chosen_name = cd_name;
-    } else {
-      if (!dp)
-        return excluded("no_device_info",
-                        fmt::format("no ConfigMap kube-system/mindx-dl-deviceinfo-{} with DeviceInfoCfg "
-                                    "(init-params useClusterInfoManager is false)",
-                                    node));
-      chosen = &dp;
-      chosen_name = dp_name;
+      return excluded("no_device_info", fmt::format("no ConfigMap kube-system/mindx-dl-deviceinfo-{} with "
+                                                    "DeviceInfoCfg (init-params useClusterInfoManager is false)",
+                                                    node));
     }
-  } else {
-    if (!dp && !cd)
-      return excluded("no_device_info",
-                      fmt::format("no device-info record: neither ConfigMap kube-system/mindx-dl-deviceinfo-{0} "
-                                  "nor an entry mindx-dl-deviceinfo-{0} in mindx-dl/cluster-info-device-*",
-                                  node));
-    // Fail closed: an unreadable record might be the newer one.
-    if (dp && std::holds_alternative<std::string>(*dp)) return unreadable(dp_name, *dp);
-    if (cd && std::holds_alternative<std::string>(*cd)) return unreadable(cd_name, *cd);
-    if (cd && (!dp || std::get<device_record>(*cd).update_time >= std::get<device_record>(*dp).update_time)) {
-      chosen = &cd;
-      chosen_name = cd_name;
-    } else {
-      chosen = &dp;
-      chosen_name = dp_name;
+    if (distrusted_record(chosen)) {
+      // The other source is read only now, as a fallback.
+      auto other = p.use_cluster_info_manager ? read_dp() : read_cd();
+      if (other && std::holds_alternative<device_record>(other->r)) return std::get<device_record>(std::move(other->r));
+      return untrusted_only(chosen->source);
     }
+    if (std::holds_alternative<std::string>(chosen->r)) return unreadable(*chosen);
+    return std::get<device_record>(std::move(chosen->r));
   }
-  if (std::holds_alternative<std::string>(**chosen)) return unreadable(chosen_name, **chosen);
-  return std::get<device_record>(std::move(**chosen));
+  auto dp = read_dp();
+  auto cd = read_cd();
+  if (!dp && !cd)
+    return excluded("no_device_info",
+                    fmt::format("no device-info record: neither ConfigMap kube-system/mindx-dl-deviceinfo-{0} "
+                                "nor an entry mindx-dl-deviceinfo-{0} in mindx-dl/cluster-info-device-*",
+                                node));
+  if (distrusted_record(dp) || distrusted_record(cd)) {
+    std::string sources;
+    for (const auto* c : {&dp, &cd})
+      if (distrusted_record(*c)) sources += (sources.empty() ? "" : " and ") + (*c)->source;
+    if (distrusted_record(dp)) dp.reset();
+    if (distrusted_record(cd)) cd.reset();
+    if (!dp && !cd) return untrusted_only(sources);
+  }
+  // Fail closed: an unreadable record might be the newer one.
+  if (dp && std::holds_alternative<std::string>(dp->r)) return unreadable(*dp);
+  if (cd && std::holds_alternative<std::string>(cd->r)) return unreadable(*cd);
+  if (cd && (!dp || std::get<device_record>(cd->r).update_time >= std::get<device_record>(dp->r).update_time))
+    return std::get<device_record>(std::move(cd->r));
+  return std::get<device_record>(std::move(dp->r));
 }
 
 /// Chips of a DeviceList entry that are in `inventory`; nothing (with the message) when a name does not parse.
@@ -624,28 +831,49 @@ std::variant<chip_mask, std::string> list_mask(const device_record& r, const std
   return m;
 }
 
-/// Sub-healthy chips from the `-Fault` JSON: cards whose fault_handling is `SubHealthFault`.
-std::variant<chip_mask, std::string> sub_healthy_mask(const device_record& r, const std::string& key,
-                                                      chip_mask inventory) {
+/// Chips the `-Fault` JSON marks: sub-healthy (fault_handling `SubHealthFault`)
+/// and L1 link-down (fault code 81078603 at fault_level or fault_handling `NotHandleFault`).
+struct fault_masks {
+  chip_mask sub_healthy = 0;
+  chip_mask link_down = 0;
+};
+std::variant<fault_masks, std::string> read_fault_masks(const device_record& r, const std::string& key,
+                                                        chip_mask inventory) {
   auto it = r.device_list.find(key);
-  if (it == r.device_list.end() || it->second.empty()) return chip_mask{0};
+  if (it == r.device_list.end() || it->second.empty()) return fault_masks{};
   json faults = json::parse(it->second, nullptr, false);
   if (faults.is_discarded() || !faults.is_array())
     return fmt::format("DeviceList[\"{}\"] is not a JSON array", key);
-  chip_mask m = 0;
+  fault_masks m;
   for (std::size_t i = 0; i < faults.size(); ++i) {
     const json& f = faults[i];
     if (!f.is_object()) return fmt::format("DeviceList[\"{}\"][{}] is not an object", key, i);
-    auto h = f.find("fault_handling");
-    if (h == f.end() || h->is_null()) continue;
-    if (!h->is_string()) return fmt::format("DeviceList[\"{}\"][{}].fault_handling is not a string", key, i);
-    if (h->get<std::string>() != "SubHealthFault") continue;
+    std::map<std::string, std::string> text;  // the string members we look at; absent or null → ""
+    for (const char* member : {"fault_handling", "fault_level", "fault_code"}) {
+      auto v = f.find(member);
+      if (v == f.end() || v->is_null()) continue;
+      if (!v->is_string()) return fmt::format("DeviceList[\"{}\"][{}].{} is not a string", key, i, member);
+      text[member] = v->get<std::string>();
+    }
+    const bool sub_healthy = text["fault_handling"] == "SubHealthFault";
+    bool link_down = false;
+    if (text["fault_level"] == "NotHandleFault" || text["fault_handling"] == "NotHandleFault") {
+      std::string_view codes = text["fault_code"];
+      while (!codes.empty() && !link_down) {
+        const std::size_t comma = codes.find(',');
+        link_down = codes.substr(0, comma) == link_down_code;
+        codes = comma == std::string_view::npos ? std::string_view() : codes.substr(comma + 1);
+      }
+    }
+    if (!sub_healthy && !link_down) continue;
     auto n = f.find("npu_name");
     if (n == f.end() || !n->is_string()) return fmt::format("DeviceList[\"{}\"][{}].npu_name is not a string", key, i);
     auto chip = detail::parse_chip_name(n->get<std::string>());
     if (!chip)
       return fmt::format("DeviceList[\"{}\"][{}].npu_name: \"{}\" is not a chip name", key, i, n->get<std::string>());
-    if (*chip < max_chips_per_node && (inventory & chip_bit(*chip)) != 0) m |= chip_bit(*chip);
+    if (*chip >= max_chips_per_node || (inventory & chip_bit(*chip)) == 0) continue;
+    if (sub_healthy) m.sub_healthy |= chip_bit(*chip);
+    if (link_down) m.link_down |= chip_bit(*chip);
   }
   return m;
 }
@@ -730,9 +958,10 @@ problem read_device_lists(const device_record& r, node_spec& s) {
     *out = std::get<chip_mask>(m);
   }
   s.network_health_known = r.device_list.count(main_key + "-NetworkUnhealthy") != 0;
-  auto sub = sub_healthy_mask(r, main_key + "-Fault", s.inventory);
-  if (auto* msg = std::get_if<std::string>(&sub)) return node_problem{"bad_device_info", *msg};
-  s.sub_healthy = std::get<chip_mask>(sub);
+  auto faults = read_fault_masks(r, main_key + "-Fault", s.inventory);
+  if (auto* msg = std::get_if<std::string>(&faults)) return node_problem{"bad_device_info", *msg};
+  s.sub_healthy = std::get<fault_masks>(faults).sub_healthy;
+  s.link_down = std::get<fault_masks>(faults).link_down;
   return std::nullopt;
 }
 
@@ -781,12 +1010,14 @@ problem read_holders_verbatim(const device_record& r, const std::vector<const po
   return std::nullopt;
 }
 
-node_decision decode_node(const node_item& n, const decode_context& ctx) {
+node_decision decode_node(const node_item& n, const decode_context& ctx, std::vector<untrusted_record>& untrusted) {
   decoded_node out;
   node_spec& s = out.spec;
   s.name = n.m.name;
   s.labels.assign(n.m.labels.begin(), n.m.labels.end());
-  s.health = health_of(n);
+  // Worst wins: the Node's own annotation and Ready condition, NodeD, the switch.
+  s.health = std::max({health_of(n), reported_health(n.m.name, false, ctx, untrusted),
+                       reported_health(n.m.name, true, ctx, untrusted)});
   s.schedulable = !n.unschedulable;
   s.cpu_allocatable_milli = n.cpu_milli;
   s.memory_allocatable_bytes = n.memory_bytes;
@@ -837,7 +1068,7 @@ node_decision decode_node(const node_item& n, const decode_context& ctx) {
     if (!base_infos) return excluded({"no_device_info", "the node has no baseDeviceInfos annotation"});
     if (auto p = read_inventory(*base_infos, *label, s, out.extra)) return excluded(std::move(*p));
 
-    auto chosen = choose_record(n.m.name, ctx);
+    auto chosen = choose_record(n.m.name, ctx, untrusted);
     if (auto* e = std::get_if<excluded_node>(&chosen)) return *e;
     const device_record& r = std::get<device_record>(chosen);
     if (auto p = read_device_lists(r, s)) return excluded(std::move(*p));
@@ -1027,6 +1258,118 @@ struct items_read {
   std::map<std::string, std::int64_t> replicasets;  // spec.replicas by <ns>/<name>
 };
 
+// ---------------------------------------------------------------------------
+// Running jobs as the fault logic sees them
+
+std::optional<fault_scheduling> parse_fault_scheduling(std::string_view v) {
+  if (v == "off") return fault_scheduling::off;
+  if (v == "grace") return fault_scheduling::grace;
+  if (v == "force") return fault_scheduling::force;
+  if (v == "external-grace") return fault_scheduling::external_grace;
+  if (v == "external-force") return fault_scheduling::external_force;
+  return std::nullopt;
+}
+
+sub_healthy_strategy parse_sub_healthy_strategy(std::string_view v) {
+  if (v == "graceExit") return sub_healthy_strategy::grace_exit;
+  if (v == "forceExit") return sub_healthy_strategy::force_exit;
+  if (v == "hotSwitch") return sub_healthy_strategy::hot_switch;
+  return sub_healthy_strategy::ignore;  // `ignore`, and unknown values, as the reference does
+}
+
+/// The chips a pod's annotation names; names that do not parse or lie outside 0..31 are skipped.
+chip_mask claimed_chips(const pod_item& p) {
+  auto real = find(p.m.annotations, real_annotation);
+  const std::string text = real && !real->empty() ? *real : find(p.m.annotations, npu_resource).value_or("");
+  chip_mask m = 0;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    if (auto c = detail::parse_chip_name(rest.substr(0, comma)); c && *c < max_chips_per_node) m |= chip_bit(*c);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return m;
+}
+
+fault_job make_fault_job(const std::string& name, const podgroup_item& pg, const std::vector<const pod_item*>& pods,
+                         const std::map<std::string, std::int64_t>& replicasets) {
+  // The PodGroup's value, else the first pod (by name) that has one.
+  auto job_value = [&](std::string_view key, bool label) -> std::optional<std::string> {
+    if (auto v = find(label ? pg.m.labels : pg.m.annotations, key)) return v;
+    for (const pod_item* p : pods)
+      if (auto v = find(label ? p->m.labels : p->m.annotations, key)) return v;
+    return std::nullopt;
+  };
+  fault_job j;
+  j.name = name;
+  j.owner_uid = pg.owner_uid;
+  j.running = !pg.phase || *pg.phase == "Running" || *pg.phase == "Unknown";
+  if (auto v = job_value("fault-scheduling", true)) {
+    j.scheduling_label = *v;
+    j.scheduling = parse_fault_scheduling(*v).value_or(fault_scheduling::unsupported);
+  }
+  j.pod_rescheduling = job_value("pod-rescheduling", true) == "on";
+  j.process_recover = job_value("process-recover-enable", true) == "on";
+  if (auto v = job_value("fault-retry-times", true))
+    j.fault_retry_times = static_cast<int>(std::clamp<std::int64_t>(parse_int(*v).value_or(0), 0, INT_MAX));
+  if (auto v = job_value(sub_healthy_label, true)) j.strategy = parse_sub_healthy_strategy(*v);
+  const auto app = job_value("app", true);
+  j.pod_level_only = job_value("huawei.com/recover_policy_path", false) == "pod" ||
+                     job_value("ome.io/inferenceservice", true).has_value() || app == "mindie-ms-controller" ||
+                     app == "mindie-ms-coordinator";
+  j.external_recovery = job_value("ProcessRecoverStrategy", false).has_value();
+  if (auto sp = job_value(sp_block_annotation, false)) {
+    const bool eight = std::any_of(pods.begin(), pods.end(), [](const pod_item* p) {
+      return find(p->node_selector, "accelerator-type") == to_string(accelerator_type::module_a3_8_super_pod);
+    });
+    const int per_node = max_chips(eight ? accelerator_type::module_a3_8_super_pod
+                                         : accelerator_type::module_a3_16_super_pod);
+    if (auto v = parse_int(*sp); v && *v > 0)
+      j.block_nodes = static_cast<int>(std::min<std::int64_t>(*v / per_node, INT_MAX));
+  }
+  job_spec gang;
+  gang.name = name;
+  derive_gang(gang, &pg, job_value("huawei.com/schedule_minAvailable", false), replicasets);
+  j.min_available = gang.min_available;
+  for (const pod_item* p : pods) {
+    fault_pod fp;
+    fp.name = p->full;
+    fp.uid = p->m.uid;
+    fp.node = p->node_name;
+    fp.chips = claimed_chips(*p);
+    fp.npus = p->npus;
+    if (auto rank = rank_of(*p); std::holds_alternative<std::optional<int>>(rank))
+      fp.rank = std::get<std::optional<int>>(rank);
+    fp.created = p->m.created.value_or(0);
+    fp.failed = p->phase == "Failed" || p->exited_nonzero;
+    fp.terminating = p->m.deleting;
+    fp.fault_type_label = find(p->m.labels, "fault-type").value_or("");
+    fp.worker_replica = find(p->m.labels, "training.kubeflow.org/replica-type") == "worker";
+    fp.hot_switch_delete = find(p->m.annotations, "needVolcanoOpe") == "delete";
+    j.npu_job = j.npu_job || p->npus > 0;
+    j.pods.push_back(std::move(fp));
+  }
+  return j;
+}
+
+/// Every Volcano PodGroup with a pod bound to a node, by name. Its pods are
+/// all those of the group but the Succeeded ones: Failed pods stay, since a
+/// business-plane failure is a fault (`fault_pod::failed`).
+std::vector<fault_job> make_fault_jobs(const items_read& in) {
+  std::map<std::string, std::vector<const pod_item*>> members;  // by pod name
+  for (const auto& [full, p] : in.pods)
+    if (!p.group.empty() && p.phase != "Succeeded") members[p.group].push_back(&p);
+  std::vector<fault_job> out;
+  for (const auto& [key, pg] : in.podgroups) {
+    auto it = members.find(key);
+    if (it == members.end()) continue;
+    const auto& pods = it->second;
+    if (std::none_of(pods.begin(), pods.end(), [](const pod_item* p) { return !p->node_name.empty(); })) continue;
+    out.push_back(make_fault_job(key, pg, pods, in.replicasets));
+  }
+  return out;
+}
+
 void check_unique(std::map<std::string, std::size_t>& seen, std::string_view kind, const std::string& name,
                   std::size_t index) {
   auto [it, fresh] = seen.emplace(fmt::format("{} {}", kind, name), index);
@@ -1106,7 +1449,11 @@ snapshot decode(std::string_view text, const decode_options& opt) {
       const bool device_plugin_cm =
           ns == "kube-system" && starts_with(*name, device_plugin_prefix) && name->size() > device_plugin_prefix.size();
       const bool clusterd_cm = ns == "mindx-dl" && starts_with(*name, clusterd_prefix);
-      if (!scheduler_cm && !device_plugin_cm && !clusterd_cm) continue;
+      const bool noded_cm = ns == "mindx-dl" && starts_with(*name, noded_prefix) && name->size() > noded_prefix.size();
+      const bool clusterd_node = ns == "mindx-dl" && *name == clusterd_node_cm;
+      const bool clusterd_switch = ns == "mindx-dl" && starts_with(*name, clusterd_switch_prefix);
+      if (!scheduler_cm && !device_plugin_cm && !clusterd_cm && !noded_cm && !clusterd_node && !clusterd_switch)
+        continue;
       const string_map data = opt_string_map(item, "data");
       const std::string data_path = field_path(item.path, "data");
       if (scheduler_cm) {
@@ -1114,18 +1461,28 @@ snapshot decode(std::string_view text, const decode_options& opt) {
         scheduler_conf = find(data, scheduler_conf_key);
         scheduler_conf_path = key_path(data_path, scheduler_conf_key);
       } else if (device_plugin_cm) {
-        if (auto cfg = find(data, "DeviceInfoCfg"))
-          ctx.device_plugin[name->substr(device_plugin_prefix.size())] = device_plugin_entry{*name, *cfg};
+        auto cfg = find(data, "DeviceInfoCfg");
+        auto sw = find(data, "SwitchInfoCfg");
+        if (cfg || sw)
+          ctx.device_plugin[name->substr(device_plugin_prefix.size())] = device_plugin_entry{*name, cfg, sw};
+      } else if (noded_cm) {
+        if (auto info = find(data, "NodeInfo"))
+          ctx.noded[name->substr(noded_prefix.size())] = noded_entry{*name, *info, find(data, "updateTime")};
       } else {
+        // ClusterD shards: the data key is the ConfigMap name; entries are keyed by record prefix + node.
         auto shard = find(data, *name);
         if (!shard || shard->empty()) continue;  // stale shards are rewritten as ""
         json entries = json::parse(*shard, nullptr, false);
         const std::string shard_path = key_path(data_path, *name);
         if (entries.is_discarded()) fail(shard_path, "not valid JSON");
         if (!entries.is_object()) fail(shard_path, fmt::format("expected a JSON object, got {}", entries.type_name()));
+        const std::string_view prefix = clusterd_cm     ? device_plugin_prefix
+                                        : clusterd_node ? noded_prefix
+                                                        : switch_prefix;
+        auto& target = clusterd_cm ? ctx.clusterd : clusterd_node ? ctx.clusterd_node : ctx.clusterd_switch;
         for (auto& [key, value] : entries.items()) {
-          if (!starts_with(key, device_plugin_prefix) || key.size() == device_plugin_prefix.size()) continue;
-          ctx.clusterd[key.substr(device_plugin_prefix.size())].push_back(clusterd_entry{*name, std::move(value)});
+          if (!starts_with(key, prefix) || key.size() == prefix.size()) continue;
+          target[key.substr(prefix.size())].push_back(clusterd_entry{*name, std::move(value)});
         }
       }
     } else if (*kind == "ReplicaSet") {
@@ -1142,9 +1499,10 @@ snapshot decode(std::string_view text, const decode_options& opt) {
   if (scheduler_conf) read_init_params(*scheduler_conf, scheduler_conf_path, snap.params);
   ctx.params = snap.params;
   // Shards in ConfigMap name order, whatever the item order.
-  for (auto& [node, entries] : ctx.clusterd)
-    std::stable_sort(entries.begin(), entries.end(),
-                     [](const clusterd_entry& a, const clusterd_entry& b) { return a.shard < b.shard; });
+  for (auto* shards : {&ctx.clusterd, &ctx.clusterd_node, &ctx.clusterd_switch})
+    for (auto& [node, entries] : *shards)
+      std::stable_sort(entries.begin(), entries.end(),
+                       [](const clusterd_entry& a, const clusterd_entry& b) { return a.shard < b.shard; });
 
   for (const auto& [full, p] : in.pods)
     if (!p.node_name.empty() && !p.terminal()) ctx.bound[p.node_name].push_back(&p);
@@ -1152,7 +1510,7 @@ snapshot decode(std::string_view text, const decode_options& opt) {
   std::vector<node_spec> specs;
   std::vector<node_extra> extras;
   for (const auto& [name, n] : in.nodes) {
-    auto d = decode_node(n, ctx);
+    auto d = decode_node(n, ctx, snap.untrusted);
     if (auto* e = std::get_if<excluded_node>(&d)) {
       snap.excluded_nodes.push_back(std::move(*e));
     } else {
@@ -1178,6 +1536,9 @@ snapshot decode(std::string_view text, const decode_options& opt) {
   }
   std::sort(snap.excluded_nodes.begin(), snap.excluded_nodes.end(),
             [](const excluded_node& a, const excluded_node& b) { return a.node < b.node; });
+  std::sort(snap.untrusted.begin(), snap.untrusted.end(), [](const untrusted_record& a, const untrusted_record& b) {
+    return std::tie(a.node, a.record, a.source) < std::tie(b.node, b.record, b.source);
+  });
   snap.nodes.resize(snap.cluster.size());
   for (std::size_t i = 0; i < specs.size(); ++i)
     if (auto id = snap.cluster.find(specs[i].name)) snap.nodes[id->value] = std::move(extras[i]);
@@ -1224,6 +1585,7 @@ snapshot decode(std::string_view text, const decode_options& opt) {
                   p->m.annotations.count(std::string(rank_annotation)) != 0});
   }
   if (auto e = validate_workload(snap.workload)) fail(field_path("workload", e->path), e->message);
+  snap.fault_jobs = make_fault_jobs(in);
   return snap;
 }
 

@@ -10,6 +10,13 @@ result<std::string> plan_json(std::string_view snapshot_json, const plan_json_op
   dopt.extra_objects_json = opt.extra_objects_json;
   auto snap = decode_snapshot(snapshot_json, dopt);
   if (!snap.ok()) return snap.err();
+  if (!opt.fault_state_json.empty()) {
+    auto state = decode_fault_state(opt.fault_state_json);
+    if (!state.ok()) return state.err();
+    const auto avoid = previous_fault_nodes(*state);
+    for (job_spec& job : snap->workload.jobs)
+      if (auto it = avoid.find(job.name); it != avoid.end()) job.avoid_nodes = it->second;
+  }
   init_params params = snap->params;
   if (opt.super_pod_size) params.super_pod_size = *opt.super_pod_size;
   if (opt.reserve_nodes) params.reserve_nodes = *opt.reserve_nodes;

@@ -413,6 +413,17 @@ TEST(Isolation, ReportListsNodesAndChips) {
   EXPECT_EQ(decide_faults(must_build(nodes), {job}, s, 1016).unusable_chips_.size(), 2u);
 }
 
+TEST(Isolation, PodsOnNodesWithBrokenDataAreNotDeleted) {
+  auto nodes = four_nodes();
+  nodes.erase(nodes.begin() + 2);  // n2 left out of the cluster for broken device information
+  fault_job job = four_pod_job();
+  const fault_report unknown = decide_faults(must_build(nodes), {job}, {}, 1000, {}, {"n2"});
+  EXPECT_TRUE(unknown.actions.empty());
+  EXPECT_EQ(unknown.unusable_nodes, (std::vector<unusable_node>{{"n2", "Unknown"}}));
+  // A node that is simply gone is a node fault.
+  EXPECT_EQ(decide_faults(must_build(nodes), {job}, {}, 1000).actions.size(), 4u);
+}
+
 TEST(Isolation, RelationFaultRestartStartsTheLinkDownWindow_D7) {
   auto nodes = four_nodes();
   fault_job job = four_pod_job();

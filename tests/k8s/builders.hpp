@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "npusched/k8s/snapshot.hpp"
+#include "sha256.hpp"
 
 namespace npusched::k8s::test {
 
@@ -85,12 +87,16 @@ inline json clusterd_cm(const std::vector<std::pair<std::string, json>>& records
           {"data", {{name, entries.dump()}}}};
 }
 
-/// The device plugin's `DeviceInfoCfg` document.
+/// `hex(sha256(Go encoding of DeviceInfo))`, the CheckCode the device plugin writes.
+inline std::string device_info_check_code(const json& device_info) {
+  return detail::sha256_hex(detail::go_device_info(device_info).value_or(""));
+}
+
+/// The device plugin's `DeviceInfoCfg` document, with a matching CheckCode.
 inline json device_info_cfg(json list = device_list(), std::int64_t update_time = 1000) {
-  return {{"DeviceInfo", {{"DeviceList", std::move(list)}, {"UpdateTime", update_time}}},
-          {"SuperPodID", 7},
-          {"ServerIndex", 2},
-          {"CheckCode", "ignored"}};
+  json info = {{"DeviceList", std::move(list)}, {"UpdateTime", update_time}};
+  const std::string code = device_info_check_code(info);
+  return {{"DeviceInfo", std::move(info)}, {"SuperPodID", 7}, {"ServerIndex", 2}, {"CheckCode", code}};
 }
 
 /// `kube-system/mindx-dl-deviceinfo-<node>` with `cfg` as DeviceInfoCfg.
@@ -99,6 +105,100 @@ inline json device_plugin_cm(const std::string& node, const json& cfg = device_i
           {"kind", "ConfigMap"},
           {"metadata", {{"name", "mindx-dl-deviceinfo-" + node}, {"namespace", "kube-system"}}},
           {"data", {{"DeviceInfoCfg", cfg.dump()}}}};
+}
+
+// ---------------------------------------------------------------------------
+// Fault inputs: NodeD, switch and fault records (docs/kubernetes.md "Fault inputs")
+
+/// A NodeD `NodeInfo` object: one CPU fault entry unless `faults` is false.
+inline json node_info(const std::string& status, bool faults = true) {
+  json list = json::array();
+  if (faults)
+    list.push_back(
+        {{"DeviceType", "CPU"}, {"DeviceId", 1}, {"FaultCode", {"00000011"}}, {"FaultLevel", "SeparateFault"}});
+  return {{"FaultDevList", list}, {"NodeStatus", status}};
+}
+
+/// `hex(sha256(Go encoding of NodeInfo))`, the CheckCode NodeD writes.
+inline std::string node_info_check_code(const json& info) {
+  return detail::sha256_hex(detail::go_node_info(info).value_or(""));
+}
+
+/// Device-plugin mode NodeD ConfigMap `mindx-dl/mindx-dl-nodeinfo-<node>`: `NodeInfo`
+/// with a matching CheckCode (or `check_code` when given) and `updateTime` (omitted when empty).
+inline json noded_cm(const std::string& node, const json& info, const std::string& update_time = "",
+                     const std::optional<std::string>& check_code = std::nullopt) {
+  json doc = {{"NodeInfo", info}, {"CheckCode", check_code.value_or(node_info_check_code(info))}};
+  json cm = {{"apiVersion", "v1"},
+             {"kind", "ConfigMap"},
+             {"metadata", {{"name", "mindx-dl-nodeinfo-" + node}, {"namespace", "mindx-dl"}}},
+             {"data", {{"NodeInfo", doc.dump()}}}};
+  if (!update_time.empty()) cm["data"]["updateTime"] = update_time;
+  return cm;
+}
+
+/// A ClusterD node entry (value of `mindx-dl-nodeinfo-<node>` in cluster-info-node-cm).
+inline json clusterd_node_record(const std::string& node, const std::string& status, std::int64_t update_time = 1000) {
+  json r = node_info(status);
+  r["CmName"] = "mindx-dl-nodeinfo-" + node;
+  r["UpdateTime"] = update_time;
+  return r;
+}
+
+/// `mindx-dl/cluster-info-node-cm` holding `records` (node → entry).
+inline json clusterd_node_cm(const std::vector<std::pair<std::string, json>>& records) {
+  json entries = json::object();
+  for (const auto& [node, rec] : records) entries["mindx-dl-nodeinfo-" + node] = rec;
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", "cluster-info-node-cm"}, {"namespace", "mindx-dl"}}},
+          {"data", {{"cluster-info-node-cm", entries.dump()}}}};
+}
+
+/// A switch record (`SwitchInfoCfg`, or a cluster-info-switch entry).
+inline json switch_record(const std::string& status, std::int64_t update_time = 1000) {
+  return {{"FaultCode", {"000001c1"}},
+          {"FaultLevel", status == "Healthy" ? "NotHandle" : "Separate"},
+          {"UpdateTime", update_time},
+          {"NodeStatus", status},
+          {"FaultTimeAndLevelMap", {{"000001c1", {{"fault_time", 1722845555}, {"fault_level", "Separate"}}}}}};
+}
+
+/// `mindx-dl/cluster-info-switch-<x>` holding `records` (node → entry).
+inline json clusterd_switch_cm(const std::vector<std::pair<std::string, json>>& records,
+                               const std::string& name = "cluster-info-switch-0") {
+  json entries = json::object();
+  for (const auto& [node, rec] : records) entries["mindx-dl-switchinfo-" + node] = rec;
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", name}, {"namespace", "mindx-dl"}}},
+          {"data", {{name, entries.dump()}}}};
+}
+
+/// One `-Fault` entry for `chip` with the given level, handling and comma list of codes.
+inline json fault_entry(int chip_id, const std::string& level, const std::string& handling, const std::string& codes) {
+  return {{"fault_type", "CardNetworkUnhealthy"},
+          {"npu_name", chip(chip_id)},
+          {"large_model_fault_level", level},
+          {"fault_level", level},
+          {"fault_handling", handling},
+          {"fault_code", codes},
+          {"fault_time_and_level_map", json::object()}};
+}
+
+/// A Volcano PodGroup with `status.phase` (omitted when empty).
+inline json podgroup_in_phase(const std::string& ns, const std::string& name, const std::string& phase) {
+  json pg = {{"apiVersion", "scheduling.volcano.sh/v1beta1"},
+             {"kind", "PodGroup"},
+             {"metadata",
+              {{"name", name},
+               {"namespace", ns},
+               {"uid", "pg-uid-" + name},
+               {"labels", json::object()},
+               {"annotations", json::object()}}},
+             {"spec", {{"minMember", 1}}}};
+  if (!phase.empty()) pg["status"] = {{"phase", phase}};
+  return pg;
 }
 
 /// The Volcano scheduler ConfigMap with `conf` as `volcano-scheduler.conf`.

@@ -10,7 +10,7 @@ a dict or ``kubernetes`` client model objects. Bad input raises
 :class:`InvalidInput`; a pod that does not fit is data, not an error.
 """
 
-from ._api import __version__, demo_snapshot, plan
+from ._api import __version__, demo_snapshot, faults, plan
 from ._errors import Error, InvalidInput
 
-__all__ = ["Error", "InvalidInput", "__version__", "demo_snapshot", "plan"]
+__all__ = ["Error", "InvalidInput", "__version__", "demo_snapshot", "faults", "plan"]

@@ -21,7 +21,7 @@ from typing import Any
 from . import _core
 from ._errors import InvalidInput
 
-__all__ = ["__version__", "demo_snapshot", "plan", "plan_text", "snapshot_text"]
+__all__ = ["__version__", "demo_snapshot", "faults", "faults_text", "plan", "plan_text", "snapshot_text"]
 
 __version__: str = _core.version()
 
@@ -42,6 +42,7 @@ def plan(
     super_pod_size: int | None = None,
     reserve_nodes: int | None = None,
     extra_objects: Any = None,
+    state: Any = None,
 ) -> dict[str, Any]:
     """Plans the pending pods of a cluster snapshot.
 
@@ -65,6 +66,10 @@ def plan(
     ``extra_objects`` (what-if): pods, PodGroups, ... in any form accepted for
     ``snapshot``, added to it for this call only — "would these new pods fit,
     and where?". An object that already exists in the snapshot is an error.
+
+    ``state`` (the ``"state"`` of a :func:`faults` result, as a dict or JSON
+    text): each fault job's previous fault nodes score lower for its
+    replacements, so they land elsewhere when they can.
     Deterministic: the same snapshot and ``now`` give the same result.
 
     Raises :class:`npusched.InvalidInput` when the snapshot cannot be read;
@@ -78,6 +83,7 @@ def plan(
             super_pod_size=super_pod_size,
             reserve_nodes=reserve_nodes,
             extra_objects=extra_objects,
+            state=state,
         )
     )
     return result
@@ -91,6 +97,7 @@ def plan_text(
     super_pod_size: int | None = None,
     reserve_nodes: int | None = None,
     extra_objects: Any = None,
+    state: Any = None,
 ) -> str:
     """Like :func:`plan`, but returns the adapter's compact JSON text unchanged."""
     if not isinstance(scheduler_name, str):
@@ -100,8 +107,53 @@ def plan_text(
             raise InvalidInput(f"{name}: expected an int (32-bit) or None, got {value!r}")
     extra = "" if extra_objects is None else snapshot_text(extra_objects, "extra_objects")
     return _core.plan_json(
-        snapshot_text(snapshot), _unix_seconds(now), scheduler_name, super_pod_size, reserve_nodes, extra
+        snapshot_text(snapshot),
+        _unix_seconds(now),
+        scheduler_name,
+        super_pod_size,
+        reserve_nodes,
+        extra,
+        _state_text(state),
     )
+
+
+def faults(snapshot: Any, state: Any = None, now: int | None = None, *, scheduler_name: str = "volcano") -> dict[str, Any]:
+    """Decides fault isolation and rescheduling for a cluster snapshot.
+
+    ``state`` is the ``"state"`` of the previous call's result (a dict or JSON
+    text; ``None`` for the first call): keep it (e.g. in a ConfigMap) and pass
+    it back next time. ``now`` is unix seconds (default: the current time).
+
+    Returns ``{"unusable_nodes": [...], "unusable_chips": [...], "fault_jobs":
+    [...], "actions": [...], "state": {...}, "untrusted_records": [...]}``:
+    what new pods may not use, which running jobs have fault pods, what to do
+    to which pod (``delete`` or ``annotate``, ``grace`` or ``force``), and
+    the state for the next call. Deterministic in its arguments.
+
+    Raises :class:`npusched.InvalidInput` for a bad snapshot or state.
+    """
+    result: dict[str, Any] = json.loads(faults_text(snapshot, state, now, scheduler_name=scheduler_name))
+    return result
+
+
+def faults_text(snapshot: Any, state: Any = None, now: int | None = None, *, scheduler_name: str = "volcano") -> str:
+    """Like :func:`faults`, but returns the adapter's compact JSON text unchanged."""
+    if not isinstance(scheduler_name, str):
+        raise InvalidInput(f"scheduler_name: expected a str, got {type(scheduler_name).__name__}")
+    return _core.faults_json(snapshot_text(snapshot), _unix_seconds(now), _state_text(state), scheduler_name)
+
+
+def _state_text(state: Any) -> str:
+    if state is None:
+        return ""
+    if isinstance(state, (str, bytes, bytearray)):
+        return state if isinstance(state, str) else bytes(state).decode("utf-8", errors="replace")
+    if isinstance(state, Mapping):
+        try:
+            return json.dumps(state, allow_nan=False, separators=(",", ":"))
+        except (TypeError, ValueError) as e:
+            raise InvalidInput(f"state: {e}") from None
+    raise InvalidInput(f"state: expected a dict or JSON text, got {type(state).__name__}")
 
 
 def demo_snapshot() -> dict[str, Any]:

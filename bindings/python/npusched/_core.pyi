@@ -10,12 +10,20 @@ def plan_json(
     super_pod_size: int | None = None,
     reserve_nodes: int | None = None,
     extra_objects_json: str = "",
+    fault_state_json: str = "",
 ) -> str:
     """Decode a Kubernetes List, plan its pending pods, return the plan as JSON text.
 
     ``super_pod_size`` and ``reserve_nodes`` override the snapshot's init-params;
-    ``extra_objects_json`` (an array or List) adds what-if objects.
+    ``extra_objects_json`` (an array or List) adds what-if objects; ``fault_state_json``
+    makes each fault job's previous fault nodes score lower for its replacements.
     Raises ``npusched.InvalidInput`` when the document cannot be read.
+    """
+
+def faults_json(snapshot_json: str, now: int, state_json: str = "", scheduler_name: str = "volcano") -> str:
+    """Decide fault isolation and rescheduling; return the report (with the next state) as JSON text.
+
+    Raises ``npusched.InvalidInput`` for a bad document or state.
     """
 
 def demo_snapshot_json() -> str:

@@ -13,8 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from . import _core
-from ._api import MAX_NOW, __version__, plan_text
+from . import _core, simulate
+from ._api import MAX_NOW, __version__, faults_text, plan_text
 from ._errors import InvalidInput
 
 __all__ = ["main"]
@@ -82,7 +82,26 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="what-if: pods, PodGroups, ... (a JSON array or List) added to the snapshot for this plan only",
     )
+    p.add_argument(
+        "--state",
+        metavar="STATE.json",
+        default=None,
+        help="fault state from `npusched faults`: fault jobs' previous fault nodes score lower",
+    )
     p.set_defaults(run=_run_plan)
+
+    f = commands.add_parser(
+        "faults",
+        help="decide fault isolation and rescheduling for a cluster snapshot",
+        description="Read a snapshot and the previous fault state, and print the isolation report, "
+        'the fault jobs, the actions and the next state as JSON: {"unusable_nodes":[...],'
+        '"unusable_chips":[...],"fault_jobs":[...],"actions":[...],"state":{...},"untrusted_records":[...]}.',
+    )
+    f.add_argument("snapshot", metavar="SNAPSHOT.json", help="the snapshot file; - reads standard input")
+    f.add_argument("--state", metavar="STATE.json", default=None, help="the previous state (the output's \"state\")")
+    _add_now(f)
+    f.add_argument("--scheduler-name", default="volcano", metavar="NAME", help="as for `plan`")
+    f.set_defaults(run=_run_faults)
 
     d = commands.add_parser(
         "demo",
@@ -126,23 +145,31 @@ def _emit(text: str) -> None:
     sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
 
 
+class _Unreadable(Exception):
+    pass
+
+
+def _read(path: str | None) -> bytes | None:
+    """The file's bytes (``-`` is standard input); None for no path."""
+    if path is None:
+        return None
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise _Unreadable(f"cannot read {'standard input' if path == '-' else path}: {e.strerror or e}") from None
+
+
 def _run_plan(args: argparse.Namespace) -> int:
     source = "standard input" if args.snapshot == "-" else args.snapshot
     try:
-        if args.snapshot == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(args.snapshot, "rb") as f:
-                data = f.read()
-    except OSError as e:
-        return _fail(f"cannot read {source}: {e.strerror or e}")
-    extra = None
-    if args.extra_objects is not None:
-        try:
-            with open(args.extra_objects, "rb") as f:
-                extra = f.read()
-        except OSError as e:
-            return _fail(f"cannot read {args.extra_objects}: {e.strerror or e}")
+        data = _read(args.snapshot)
+        extra = _read(args.extra_objects)
+        state = _read(args.state)
+    except _Unreadable as e:
+        return _fail(str(e))
     try:
         text = plan_text(
             data,
@@ -151,7 +178,23 @@ def _run_plan(args: argparse.Namespace) -> int:
             super_pod_size=args.super_pod_size,
             reserve_nodes=args.reserve_nodes,
             extra_objects=extra,
+            state=state,
         )
+    except InvalidInput as e:
+        return _fail(f"{source}: {e}")
+    _emit(text)
+    return EXIT_OK
+
+
+def _run_faults(args: argparse.Namespace) -> int:
+    source = "standard input" if args.snapshot == "-" else args.snapshot
+    try:
+        data = _read(args.snapshot)
+        state = _read(args.state)
+    except _Unreadable as e:
+        return _fail(str(e))
+    try:
+        text = faults_text(data, state, args.now, scheduler_name=args.scheduler_name)
     except InvalidInput as e:
         return _fail(f"{source}: {e}")
     _emit(text)
@@ -165,7 +208,64 @@ def _run_demo(args: argparse.Namespace) -> int:
         _emit(text)
     else:
         _emit(_demo_report(json.loads(snapshot), json.loads(text)))
+        _emit(_fault_story(json.loads(snapshot), json.loads(text), args.now))
     return EXIT_OK
+
+
+# The fault story: decode instance b of the SGLang service is an OME instance
+# (only the faulty pod is rescheduled); one die of the node running its rank 1
+# breaks. Decisions come from npusched.plan / npusched.faults; `simulate` plays
+# the cluster's side (binding, the device plugin's report, the deletion).
+_STORY_GROUP = "serving/sglang-decode-b"
+_STORY_POD = "serving/sglang-decode-b-1"
+_STORY_CHIP = 5
+
+
+def _fault_story(snapshot: dict[str, Any], placed: dict[str, Any], now: int | None) -> str:
+    start = now if now is not None else 1700000000
+    running = simulate.bind(snapshot, placed)
+    running = simulate.label_group(
+        running,
+        _STORY_GROUP,
+        {"fault-scheduling": "force", "pod-rescheduling": "on", "ome.io/inferenceservice": "sglang-pd"},
+    )
+    node = next(b["node"] for b in placed["bindings"] if b["pod"] == _STORY_POD)
+    broken = simulate.inject_chip_fault(running, node, _STORY_CHIP, start + 60)
+    report = json.loads(faults_text(broken, None, start + 60))
+    after = simulate.apply_actions(broken, report)
+    replan = json.loads(plan_text(after, now=start + 61, state=report["state"]))
+
+    lines = [
+        "",
+        f"Fault story: Ascend910-{_STORY_CHIP} of {node} (running {_STORY_POD}) becomes unhealthy.",
+        "Isolation report (what new pods may not use):",
+    ]
+    for n in report["unusable_nodes"]:
+        lines.append(f"  node {n['node']}: {n['reason']}")
+    for c in report["unusable_chips"]:
+        lines.append(f"  {c['node']}: {', '.join(c['chips'])} {c['reason']}")
+    for job in report["fault_jobs"]:
+        lines.append(
+            f"Fault job {job['group']}: {', '.join(job['fault_types'])} on {', '.join(job['pods'])}"
+            + (f" ({job['note']})" if job.get("note") else "")
+        )
+    if report["actions"]:
+        lines.append("Actions:")
+        lines += ["  " + line for line in _table(
+            [("POD", "ACTION", "MODE", "REASON")]
+            + [(a["pod"], a["action"], a["mode"], a["reason"]) for a in report["actions"]]
+        )]
+    lines.append("Replacement plan (the other instances keep running):")
+    for b in replan["bindings"]:
+        ann = b["annotations"]
+        lines.append(
+            f"  {b['pod']} -> {b['node']} chips {_chip_ranges(b['chips'])}, super-pod {ann.get('super-pod-id', '-')}, "
+            f"logical super-node {ann.get('super-pod-rank', '-')}"
+        )
+    for u in replan["unschedulable"]:
+        if u["group"] == _STORY_GROUP:
+            lines.append(f"  {u['pod']} not placed: {u['reason']}: {u['message']}")
+    return "\n".join(lines)
 
 
 # --- the demo table ----------------------------------------------------------

@@ -69,8 +69,9 @@ struct pod_extra {
   bool has_rank_annotation = false;  ///< the pod already carries `hccl/rankIndex`
 };
 
-/// A MindCluster record whose `CheckCode` did not match its content: it is
-/// not used (fail closed) and is reported.
+/// A MindCluster record whose `CheckCode` did not match its content, or a
+/// node-info / switch-info record that could not be read: it is not used
+/// (fail closed) and is reported.
 struct untrusted_record {
   std::string node;
   std::string record;   ///< `device-info`, `node-info` or `switch-info`
@@ -151,11 +152,45 @@ struct plan_json_options {
   std::optional<int> reserve_nodes;
   /// What-if objects (see `decode_options::extra_objects_json`).
   std::string extra_objects_json;
+  /// The fault state (`encode_fault_state`): each fault job's previous fault
+  /// nodes score 64 less for its replacements. Empty for none.
+  std::string fault_state_json;
 };
 
 /// decode_snapshot → plan (with the snapshot's init-params, then the
 /// overrides) → encode_plan: what `npusched plan` prints. The error is the
 /// decoder's (the document is not a readable List).
 [[nodiscard]] result<std::string> plan_json(std::string_view snapshot_json, const plan_json_options& opt);
+
+}  // namespace npusched::k8s
+
+namespace npusched::k8s {
+
+/// The fault state as compact JSON (stable key order), for a ConfigMap:
+/// `{"jobs":[{"job":..,"owner_uid":..,"fault_time":n,"deletion_done":n,"delete_mode":..,
+/// "delete_executed":b,"scope":n,"tasks":[{"pod":..,"uid":..,"node":..,"created":n,
+/// "fault":"CardUnhealthy"|null,"deleted":b,"rank":n|null}]}],"retries":{"<job>":{"owner_uid":..,"remaining":n}},
+/// "link_down":{"<node>":n}}`.
+[[nodiscard]] std::string encode_fault_state(const fault_state& s);
+
+/// Reads `encode_fault_state`'s output back. Errors name the field under
+/// `state.` (e.g. `state.jobs[0].tasks[1].fault: "Broken" is not a fault type`).
+/// Empty text is the empty state.
+[[nodiscard]] result<fault_state> decode_fault_state(std::string_view json);
+
+/// The `npusched faults` output: `{"unusable_nodes":[...],"unusable_chips":[...],
+/// "fault_jobs":[...],"actions":[...],"state":{...},"untrusted_records":[...]}`.
+[[nodiscard]] std::string encode_fault_report(const snapshot& snap, const fault_report& r);
+
+/// Options of `faults_json`.
+struct faults_json_options {
+  std::string scheduler_name = "volcano";
+  std::int64_t now_unix_seconds = 0;
+  std::string state_json;  ///< the previous state (`encode_fault_state`), empty for none
+};
+
+/// decode_snapshot → decide_faults (with the previous state and the
+/// snapshot's `grace-over-time`) → encode_fault_report.
+[[nodiscard]] result<std::string> faults_json(std::string_view snapshot_json, const faults_json_options& opt);
 
 }  // namespace npusched::k8s

@@ -1,0 +1,116 @@
+"""A small cluster simulator: what Kubernetes and MindCluster would do to a
+snapshot after npusched's decisions, so that plan → faults → plan can be
+played end to end (the demo's fault story, tests, experiments).
+
+Every function takes a Kubernetes List dict (as ``kubectl get ... -o json``
+prints it) and returns a new one; the input is not changed. The decisions
+themselves always come from :func:`npusched.plan` and :func:`npusched.faults`;
+this module only plays the other side: the binder and kubelet (:func:`bind`),
+the device plugin reporting a broken chip (:func:`inject_chip_fault`), and the
+API server and controllers carrying out deletions (:func:`apply_actions`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+__all__ = ["apply_actions", "bind", "inject_chip_fault", "label_group"]
+
+_NPU = "huawei.com/Ascend910"
+
+
+def _key(item: dict[str, Any]) -> str:
+    md = item.get("metadata", {})
+    return f"{md.get('namespace', 'default')}/{md.get('name', '')}"
+
+
+def bind(snapshot: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
+    """The pods of ``plan["bindings"]`` bound and running: ``spec.nodeName``,
+    the plan's annotations, phase ``Running``; their PodGroups ``Running``."""
+    out = copy.deepcopy(snapshot)
+    bindings = {b["pod"]: b for b in plan["bindings"]}
+    groups = set()
+    for item in out["items"]:
+        if item.get("kind") != "Pod" or _key(item) not in bindings:
+            continue
+        b = bindings[_key(item)]
+        item["spec"]["nodeName"] = b["node"]
+        item["metadata"].setdefault("annotations", {}).update(b["annotations"])
+        item.setdefault("status", {})["phase"] = "Running"
+        group = item["metadata"]["annotations"].get("scheduling.k8s.io/group-name")
+        if group:
+            groups.add(f"{item['metadata'].get('namespace', 'default')}/{group}")
+    for item in out["items"]:
+        if item.get("kind") == "PodGroup" and _key(item) in groups:
+            item.setdefault("status", {})["phase"] = "Running"
+    return out
+
+
+def label_group(snapshot: dict[str, Any], group: str, labels: dict[str, str]) -> dict[str, Any]:
+    """Adds ``labels`` to the PodGroup ``<namespace>/<name>`` (e.g. the
+    ``fault-scheduling`` policy an operator sets)."""
+    out = copy.deepcopy(snapshot)
+    for item in out["items"]:
+        if item.get("kind") == "PodGroup" and _key(item) == group:
+            item["metadata"].setdefault("labels", {}).update(labels)
+            return out
+    raise KeyError(f"no PodGroup {group}")
+
+
+def inject_chip_fault(snapshot: dict[str, Any], node: str, chip: int, update_time: int) -> dict[str, Any]:
+    """The device plugin reports ``Ascend910-<chip>`` of ``node`` unhealthy:
+    the chip joins ``-Unhealthy`` in the node's ClusterD device-info record
+    (with a newer ``UpdateTime``) and kubelet lowers the allocatable count."""
+    out = copy.deepcopy(snapshot)
+    name = f"Ascend910-{chip}"
+    for item in out["items"]:
+        md = item.get("metadata", {})
+        if item.get("kind") == "ConfigMap" and md.get("namespace") == "mindx-dl":
+            key = md.get("name", "")
+            if not key.startswith("cluster-info-device-") or not item.get("data", {}).get(key):
+                continue
+            records = json.loads(item["data"][key])
+            record = records.get(f"mindx-dl-deviceinfo-{node}")
+            if record is None:
+                continue
+            devices = record["DeviceList"]
+            bad = [c for c in devices.get(f"{_NPU}-Unhealthy", "").split(",") if c]
+            if name not in bad:
+                bad.append(name)
+            devices[f"{_NPU}-Unhealthy"] = ",".join(sorted(bad, key=lambda c: int(c.rsplit("-", 1)[1])))
+            free = [c for c in devices.get(_NPU, "").split(",") if c and c != name]
+            devices[_NPU] = ",".join(free)
+            record["UpdateTime"] = update_time
+            item["data"][key] = json.dumps(records, separators=(",", ":"))
+        if item.get("kind") == "Node" and md.get("name") == node:
+            allocatable = item.setdefault("status", {}).setdefault("allocatable", {})
+            if _NPU in allocatable:
+                allocatable[_NPU] = str(max(0, int(allocatable[_NPU]) - 1))
+    return out
+
+
+def apply_actions(snapshot: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    """Carries out ``report["actions"]``: a deleted pod is gone and its
+    controller (StatefulSet, LeaderWorkerSet, Volcano Job) recreates it under
+    the same name with a new UID, pending, without chips; an annotated pod
+    gets ``huawei.com/pod-status``."""
+    out = copy.deepcopy(snapshot)
+    actions = {a["pod"]: a for a in report["actions"]}
+    for item in out["items"]:
+        if item.get("kind") != "Pod" or _key(item) not in actions:
+            continue
+        a = actions[_key(item)]
+        md = item["metadata"]
+        if a["action"] == "annotate":
+            md.setdefault("annotations", {})["huawei.com/pod-status"] = f"Unhealthy-{a['reason']}"
+            continue
+        md["uid"] = f"{md.get('uid', md['name'])}-r"
+        annotations = md.get("annotations", {})
+        for key in (_NPU, "huawei.com/AscendReal", "predicate-time", "distributed-job", "super-pod-rank",
+                    "super-pod-id", "ascend.kubectl.kubernetes.io/ascend-910-configuration"):
+            annotations.pop(key, None)
+        item["spec"].pop("nodeName", None)
+        item["status"] = {"phase": "Pending"}
+    return out

@@ -1,0 +1,217 @@
+// The fault state and fault report as JSON, and the `npusched faults` pipeline.
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "detail.hpp"
+#include "npusched/k8s/snapshot.hpp"
+
+namespace npusched::k8s {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+using json = nlohmann::json;
+
+std::string dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
+
+ojson chip_names(chip_mask m) {
+  ojson out = ojson::array();
+  for (int c : chips_of(m)) out.push_back(detail::chip_name(c));
+  return out;
+}
+
+ojson state_object(const fault_state& s) {
+  ojson jobs = ojson::array();
+  for (const auto& r : s.jobs) {
+    ojson tasks = ojson::array();
+    for (const auto& t : r.tasks) {
+      ojson task = ojson::object();
+      task["pod"] = t.pod;
+      task["uid"] = t.uid;
+      task["node"] = t.node;
+      task["created"] = t.created;
+      task["fault"] = t.fault ? ojson(std::string(to_string(*t.fault))) : ojson(nullptr);
+      task["deleted"] = t.deleted;
+      task["rank"] = t.rank ? ojson(*t.rank) : ojson(nullptr);
+      tasks.push_back(std::move(task));
+    }
+    ojson job = ojson::object();
+    job["job"] = r.job;
+    job["owner_uid"] = r.owner_uid;
+    job["fault_time"] = r.fault_time;
+    job["deletion_done"] = r.deletion_done;
+    job["delete_mode"] = r.delete_mode;
+    job["delete_executed"] = r.delete_executed;
+    job["scope"] = r.scope;
+    job["tasks"] = std::move(tasks);
+    jobs.push_back(std::move(job));
+  }
+  ojson retries = ojson::object();
+  for (const auto& [job, b] : s.retries) retries[job] = ojson{{"owner_uid", b.owner_uid}, {"remaining", b.remaining}};
+  ojson link_down = ojson::object();
+  for (const auto& [node, t] : s.link_down) link_down[node] = t;
+  ojson out = ojson::object();
+  out["jobs"] = std::move(jobs);
+  out["retries"] = std::move(retries);
+  out["link_down"] = std::move(link_down);
+  return out;
+}
+
+// Reading the state back: every field is checked and named.
+struct state_failure {
+  error err;
+};
+
+[[noreturn]] void bad(std::string path, std::string message) { throw state_failure{{std::move(path), std::move(message)}}; }
+
+const json& field(const json& obj, const std::string& path, const char* key) {
+  if (!obj.contains(key)) bad(path + "." + key, "missing");
+  return obj[key];
+}
+std::string str(const json& obj, const std::string& path, const char* key) {
+  const json& v = field(obj, path, key);
+  if (!v.is_string()) bad(path + "." + key, fmt::format("expected a string, got {}", v.type_name()));
+  return v.get<std::string>();
+}
+std::int64_t num(const json& obj, const std::string& path, const char* key) {
+  const json& v = field(obj, path, key);
+  if (!v.is_number_integer()) bad(path + "." + key, fmt::format("expected an integer, got {}", v.type_name()));
+  return v.get<std::int64_t>();
+}
+bool flag(const json& obj, const std::string& path, const char* key) {
+  const json& v = field(obj, path, key);
+  if (!v.is_boolean()) bad(path + "." + key, fmt::format("expected true or false, got {}", v.type_name()));
+  return v.get<bool>();
+}
+void expect(const json& v, json::value_t t, const std::string& path, const char* what) {
+  if (v.type() != t) bad(path, fmt::format("expected {}, got {}", what, v.type_name()));
+}
+
+fault_state read_state(const json& doc) {
+  const std::string root = "state";
+  expect(doc, json::value_t::object, root, "an object");
+  fault_state s;
+  const json& jobs = field(doc, root, "jobs");
+  expect(jobs, json::value_t::array, root + ".jobs", "an array");
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    const std::string path = fmt::format("{}.jobs[{}]", root, j);
+    const json& o = jobs[j];
+    expect(o, json::value_t::object, path, "an object");
+    fault_job_record r;
+    r.job = str(o, path, "job");
+    r.owner_uid = str(o, path, "owner_uid");
+    r.fault_time = num(o, path, "fault_time");
+    r.deletion_done = num(o, path, "deletion_done");
+    r.delete_mode = str(o, path, "delete_mode");
+    r.delete_executed = flag(o, path, "delete_executed");
+    r.scope = static_cast<int>(num(o, path, "scope"));
+    const json& tasks = field(o, path, "tasks");
+    expect(tasks, json::value_t::array, path + ".tasks", "an array");
+    for (std::size_t t = 0; t < tasks.size(); ++t) {
+      const std::string tpath = fmt::format("{}.tasks[{}]", path, t);
+      const json& to = tasks[t];
+      expect(to, json::value_t::object, tpath, "an object");
+      fault_task_record task;
+      task.pod = str(to, tpath, "pod");
+      task.uid = str(to, tpath, "uid");
+      task.node = str(to, tpath, "node");
+      task.created = num(to, tpath, "created");
+      const json& f = field(to, tpath, "fault");
+      if (!f.is_null()) {
+        if (!f.is_string()) bad(tpath + ".fault", "expected a fault type or null");
+        task.fault = parse_fault_type(f.get<std::string>());
+        if (!task.fault) bad(tpath + ".fault", fmt::format("\"{}\" is not a fault type", f.get<std::string>()));
+      }
+      task.deleted = flag(to, tpath, "deleted");
+      const json& rank = field(to, tpath, "rank");
+      if (!rank.is_null()) {
+        if (!rank.is_number_integer()) bad(tpath + ".rank", "expected an integer or null");
+        task.rank = rank.get<int>();
+      }
+      r.tasks.push_back(std::move(task));
+    }
+    s.jobs.push_back(std::move(r));
+  }
+  const json& retries = field(doc, root, "retries");
+  expect(retries, json::value_t::object, root + ".retries", "an object");
+  for (const auto& [job, b] : retries.items()) {
+    const std::string path = fmt::format("{}.retries[\"{}\"]", root, job);
+    expect(b, json::value_t::object, path, "an object");
+    s.retries[job] = retry_budget{str(b, path, "owner_uid"), static_cast<int>(num(b, path, "remaining"))};
+  }
+  const json& link_down = field(doc, root, "link_down");
+  expect(link_down, json::value_t::object, root + ".link_down", "an object");
+  for (const auto& [node, t] : link_down.items()) {
+    if (!t.is_number_integer()) bad(fmt::format("{}.link_down[\"{}\"]", root, node), "expected an integer");
+    s.link_down[node] = t.get<std::int64_t>();
+  }
+  if (auto e = validate_fault_state(s)) bad(root + "." + e->path, e->message);
+  return s;
+}
+
+}  // namespace
+
+std::string encode_fault_state(const fault_state& s) { return dump(state_object(s)); }
+
+result<fault_state> decode_fault_state(std::string_view text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return fault_state{};
+  const json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) return error{"state", "malformed JSON"};
+  try {
+    return read_state(doc);
+  } catch (const state_failure& f) {
+    return f.err;
+  }
+}
+
+std::string encode_fault_report(const snapshot& snap, const fault_report& r) {
+  ojson nodes = ojson::array();
+  for (const auto& n : r.unusable_nodes) nodes.push_back(ojson{{"node", n.node}, {"reason", n.reason}});
+  ojson chips = ojson::array();
+  for (const auto& c : r.unusable_chips_)
+    chips.push_back(ojson{{"node", c.node}, {"chips", chip_names(c.chips)}, {"reason", c.reason}});
+  ojson jobs = ojson::array();
+  for (const auto& f : r.fault_jobs) {
+    ojson types = ojson::array();
+    for (fault_type t : f.types) types.push_back(std::string(to_string(t)));
+    ojson entry = ojson::object();
+    entry["group"] = f.job;
+    entry["fault_types"] = std::move(types);
+    entry["pods"] = f.pods;
+    if (!f.note.empty()) entry["note"] = f.note;
+    jobs.push_back(std::move(entry));
+  }
+  ojson actions = ojson::array();
+  for (const auto& a : r.actions)
+    actions.push_back(ojson{{"pod", a.pod}, {"action", a.action}, {"mode", a.mode}, {"reason", a.reason}});
+  ojson untrusted = ojson::array();
+  for (const auto& u : snap.untrusted)
+    untrusted.push_back(
+        ojson{{"node", u.node}, {"record", u.record}, {"source", u.source}, {"message", u.message}});
+  ojson out = ojson::object();
+  out["unusable_nodes"] = std::move(nodes);
+  out["unusable_chips"] = std::move(chips);
+  out["fault_jobs"] = std::move(jobs);
+  out["actions"] = std::move(actions);
+  out["state"] = state_object(r.next);
+  out["untrusted_records"] = std::move(untrusted);
+  return dump(out);
+}
+
+result<std::string> faults_json(std::string_view snapshot_json, const faults_json_options& opt) {
+  decode_options dopt;
+  dopt.scheduler_name = opt.scheduler_name;
+  auto snap = decode_snapshot(snapshot_json, dopt);
+  if (!snap.ok()) return snap.err();
+  auto state = decode_fault_state(opt.state_json);
+  if (!state.ok()) return state.err();
+  fault_options fopt;
+  fopt.grace_over_time = snap->params.grace_over_time;
+  std::vector<std::string> unknown;
+  for (const auto& e : snap->excluded_nodes) unknown.push_back(e.node);
+  const fault_report r = decide_faults(snap->cluster, snap->fault_jobs, *state, opt.now_unix_seconds, fopt, unknown);
+  return encode_fault_report(*snap, r);
+}
+
+}  // namespace npusched::k8s
