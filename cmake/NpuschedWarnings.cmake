@@ -8,3 +8,18 @@ function(npusched_target_defaults target)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
 endfunction()
+
+# A static npusched library `npusched_<name>` with its `npusched::<name>`
+# alias, the public include directory (build and install trees), C++20 and
+# the project's warning flags.
+function(npusched_add_library name)
+  set(target npusched_${name})
+  add_library(${target} STATIC ${ARGN})
+  add_library(npusched::${name} ALIAS ${target})
+  set_target_properties(${target} PROPERTIES EXPORT_NAME ${name} OUTPUT_NAME ${target})
+  target_include_directories(${target} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  npusched_target_defaults(${target})
+endfunction()

@@ -74,6 +74,9 @@ enum class node_rule : std::uint8_t {
   selector, illegal, cordoned, unhealthy, network_unknown, resources, npu_short, topology, feasible
 };
 
+/// Adds one node's rule to the counts (the tally `fit` keeps).
+void tally(filter_counts& counts, node_rule rule) noexcept;
+
 /// One node's answer to one request.
 struct node_eval {
   node_rule rule = node_rule::selector;

@@ -87,6 +87,10 @@ struct workload {
 /// negative, names unique). Error paths: `pods[2].job`, `jobs[0].shape.total_npus`.
 [[nodiscard]] std::optional<error> validate_workload(const workload& w);
 
+/// The `fit_request` of a pending pod of job `job` on cluster `c`, as `plan`
+/// builds it (selector resolved, the job's avoided nodes penalised).
+[[nodiscard]] fit_request make_request(const cluster& c, const job_spec& job, const pod_spec& pod);
+
 /// One placed pod.
 struct binding {
   std::size_t pod = 0;        ///< index into `workload::pods`

@@ -121,7 +121,9 @@ class evaluator {
   bool distributed_ = false;
 };
 
-void count(filter_counts& fc, node_rule rule) {
+}  // namespace
+
+void tally(filter_counts& fc, node_rule rule) noexcept {
   switch (rule) {
     case node_rule::selector: ++fc.selector; break;
     case node_rule::illegal: ++fc.illegal; break;
@@ -134,6 +136,8 @@ void count(filter_counts& fc, node_rule rule) {
     case node_rule::feasible: ++fc.feasible; break;
   }
 }
+
+namespace {
 
 std::string counts_message(const filter_counts& fc, const fit_request& r) {
   std::string what = r.npus > 0 ? fmt::format("{} NPU{}", r.npus, r.npus == 1 ? "" : "s")
@@ -207,7 +211,7 @@ bool for_each_feasible(const cluster& c, const placement_state& s, const fit_req
   const evaluator eval(c, s, r);
   for (std::uint32_t i = 0; i < c.size(); ++i) {
     const node_eval e = eval(i);
-    count(counts, e.rule);
+    tally(counts, e.rule);
     if (e.rule == node_rule::feasible) on_feasible(node_id{i}, e.score);
   }
   return true;

@@ -165,20 +165,7 @@ class planner {
   }
 
  private:
-  fit_request request_for(const pod_spec& pod, const job_spec& job) const {
-    fit_request r;
-    r.npus = pod.npus;
-    r.job = job.shape;
-    r.handler = job.handler;
-    r.node_selector = c_.resolve(pod.node_selector);
-    r.cpu_milli = pod.cpu_milli;
-    r.memory_bytes = pod.memory_bytes;
-    r.refuse_sub_healthy = job.refuse_sub_healthy;
-    for (const auto& name : job.avoid_nodes)
-      if (auto n = c_.find(name)) r.penalised.push_back(*n);
-    std::sort(r.penalised.begin(), r.penalised.end());
-    return r;
-  }
+  fit_request request_for(const pod_spec& pod, const job_spec& job) const { return make_request(c_, job, pod); }
 
   void commit(std::size_t pod, node_id n, std::vector<int> chips, std::int64_t score, const block_place& where = block_place{}) {
     const pod_spec& p = w_.pods[pod];
@@ -489,6 +476,21 @@ class planner {
 };
 
 }  // namespace
+
+fit_request make_request(const cluster& c, const job_spec& job, const pod_spec& pod) {
+  fit_request r;
+  r.npus = pod.npus;
+  r.job = job.shape;
+  r.handler = job.handler;
+  r.node_selector = c.resolve(pod.node_selector);
+  r.cpu_milli = pod.cpu_milli;
+  r.memory_bytes = pod.memory_bytes;
+  r.refuse_sub_healthy = job.refuse_sub_healthy;
+  for (const auto& name : job.avoid_nodes)
+    if (auto n = c.find(name)) r.penalised.push_back(*n);
+  std::sort(r.penalised.begin(), r.penalised.end());
+  return r;
+}
 
 std::vector<std::size_t> consideration_order(const workload& w) {
   const auto by_job = pods_by_job(w);

@@ -84,14 +84,7 @@ TEST_P(Invariants, FitAgreesWithPerNodeEvaluation) {
   const cluster c = testing::must_build(sc.nodes);
   placement_state s(c);
   for (const auto& p : sc.pending.pods) {
-    const auto& job = sc.pending.jobs[p.job];
-    fit_request r;
-    r.npus = p.npus;
-    r.job = job.shape;
-    r.handler = job.handler;
-    r.node_selector = c.resolve(p.node_selector);
-    r.cpu_milli = p.cpu_milli;
-    r.memory_bytes = p.memory_bytes;
+    const fit_request r = make_request(c, sc.pending.jobs[p.job], p);
     const fit_result f = fit(c, s, r);
     filter_counts want;
     want.nodes = static_cast<int>(c.size());
@@ -99,22 +92,10 @@ TEST_P(Invariants, FitAgreesWithPerNodeEvaluation) {
     std::int64_t best_score = 0;
     for (std::uint32_t i = 0; i < c.size(); ++i) {
       const node_eval e = evaluate_node(c, s, r, node_id{i});
-      switch (e.rule) {
-        case node_rule::selector: ++want.selector; break;
-        case node_rule::illegal: ++want.illegal; break;
-        case node_rule::cordoned: ++want.cordoned; break;
-        case node_rule::unhealthy: ++want.unhealthy; break;
-        case node_rule::network_unknown: ++want.network_unknown; break;
-        case node_rule::resources: ++want.resources; break;
-        case node_rule::npu_short: ++want.npu_short; break;
-        case node_rule::topology: ++want.topology; break;
-        case node_rule::feasible:
-          ++want.feasible;
-          if (!best || e.score > best_score) {
-            best = node_id{i};
-            best_score = e.score;
-          }
-          break;
+      tally(want, e.rule);
+      if (e.rule == node_rule::feasible && (!best || e.score > best_score)) {
+        best = node_id{i};
+        best_score = e.score;
       }
     }
     if (!r.handler || is_legal_request(*r.handler, r.npus, r.job)) {
