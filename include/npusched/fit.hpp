@@ -80,7 +80,10 @@ void tally(filter_counts& counts, node_rule rule) noexcept;
 /// One node's answer to one request.
 struct node_eval {
   node_rule rule = node_rule::selector;
-  std::int64_t score = 0;  ///< meaningful when `rule == feasible`
+  std::int64_t score = 0;  ///< when `rule == feasible`
+  /// When `rule` is `npu_short` or `topology`: the NPUs the node could give
+  /// (usable free chips, capped by NPU idle) — for "what would make it fit".
+  int usable = 0;
 };
 
 /// Evaluates one node: the filter chain (selector/type, legality on the
@@ -89,6 +92,15 @@ struct node_eval {
 /// Sub-healthy nodes score one less (last choice among equals).
 [[nodiscard]] node_eval evaluate_node(const cluster& c, const placement_state& s, const fit_request& r, node_id n);
 
+/// The node that came closest, when nothing fits: the one with the most
+/// usable free NPUs among those short of NPUs (ties: lowest id), or the first
+/// with enough NPUs in the wrong shape.
+struct near_miss {
+  node_id node;
+  node_rule rule = node_rule::npu_short;  ///< `npu_short` or `topology`
+  int usable = 0;
+};
+
 /// The outcome of fitting one pod.
 struct fit_result {
   std::optional<node_id> node;  ///< chosen node, if any
@@ -96,10 +108,14 @@ struct fit_result {
   std::int64_t score = 0;
   filter_counts counts;         ///< how every node answered
   verdict why;                  ///< `reason::none` when placed
+  std::optional<near_miss> closest;  ///< when not placed and some node got as far as the NPU stage
 };
 
 /// Fits one pod over every node: the highest score wins, ties by lowest
 /// `node_id` (= node name order). Every node is evaluated (no early exit).
+/// When nothing fits, the verdict's message ends with what would make it fit
+/// (`closest`): the node with enough NPUs in the wrong shape (free or move
+/// its pods), else the node that is fewest NPUs short.
 /// A request that does not fit returns a verdict whose reason is the deepest
 /// filter stage any node reached (topology_mismatch > insufficient_npu >
 /// insufficient_resources > node_unhealthy > no_matching_node), and whose

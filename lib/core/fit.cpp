@@ -99,14 +99,15 @@ class evaluator {
     // annotated yet), so no chip can be vouched for.
     const int idle = c_.npu_allocatable(n) - s_.npu_requested(n);
     const chip_mask free = c_.inventory(n) & ~(s_.used(n) | c_.unhealthy(n) | c_.recovering(n));
-    if (idle < r_.npus || chip_count(free) > idle) return {node_rule::npu_short, 0};
+    if (idle < r_.npus || chip_count(free) > idle)
+      return {node_rule::npu_short, 0, std::max(0, std::min(idle, chip_count(free)))};
     const chip_mask top = usable_chips(t, free, c_.network_unhealthy(n), network_);
     const shape_fit shape = detail::judge(t, r_.npus, top, distributed_);
-    if (shape == shape_fit::too_few) return {node_rule::npu_short, 0};
-    if (shape == shape_fit::wrong_shape) return {node_rule::topology, 0};
+    if (shape == shape_fit::too_few) return {node_rule::npu_short, 0, chip_count(top)};
+    if (shape == shape_fit::wrong_shape) return {node_rule::topology, 0, chip_count(top)};
     const auto score = detail::score_fitting(t, r_.npus, top, distributed_,
                                              {c_.npu_allocatable(n), chip_count(c_.unhealthy(n))});
-    if (!score) return {node_rule::topology, 0};
+    if (!score) return {node_rule::topology, 0, chip_count(top)};
     const bool penalised = !r_.penalised.empty() && std::binary_search(r_.penalised.begin(), r_.penalised.end(), n);
     return {node_rule::feasible, *score - (sub ? 1 : 0) - (penalised ? fault_node_penalty : 0)};
   }
@@ -197,9 +198,13 @@ namespace {
 // Runs the filter chain over every node, tallying `counts` and calling
 // `on_feasible(node, score)` for each node that passes, in node id order.
 // Returns false (with `why` set) when the request is illegal for its handler.
-template <class F>
+struct no_miss {
+  void operator()(node_id, const node_eval&) const noexcept {}
+};
+
+template <class F, class M = no_miss>
 bool for_each_feasible(const cluster& c, const placement_state& s, const fit_request& r, filter_counts& counts,
-                       verdict& why, F&& on_feasible) {
+                       verdict& why, F&& on_feasible, M&& on_miss = M{}) {
   counts.nodes = static_cast<int>(c.size());
   if (r.handler && r.npus > 0) {
     if (auto broken = check_request(*r.handler, r.npus, r.job)) {
@@ -213,8 +218,19 @@ bool for_each_feasible(const cluster& c, const placement_state& s, const fit_req
     const node_eval e = eval(i);
     tally(counts, e.rule);
     if (e.rule == node_rule::feasible) on_feasible(node_id{i}, e.score);
+    else if (e.rule == node_rule::npu_short || e.rule == node_rule::topology) on_miss(node_id{i}, e);
   }
   return true;
+}
+
+// "What would make it fit", appended to the verdict of an unplaced request.
+std::string make_room_hint(const cluster& c, const near_miss& m, int k) {
+  if (m.rule == node_rule::topology)
+    return fmt::format("; closest: node {} has {} free NPUs but not in the required HCCS shape — moving its pods "
+                       "(preemption or defragmentation) would make room",
+                       c.name(m.node), m.usable);
+  return fmt::format("; closest: node {} has {} of the {} NPUs free — {} more would make it fit", c.name(m.node),
+                     m.usable, k, k - m.usable);
 }
 
 }  // namespace
@@ -222,17 +238,29 @@ bool for_each_feasible(const cluster& c, const placement_state& s, const fit_req
 fit_result fit(const cluster& c, const placement_state& s, const fit_request& r) {
   fit_result out;
   std::int64_t best = 0;
-  const bool legal = for_each_feasible(c, s, r, out.counts, out.why, [&](node_id n, std::int64_t score) {
-    if (!out.node || score > best) {  // strict: ties keep the lower node id
-      out.node = n;
-      best = score;
-    }
-  });
+  const bool legal = for_each_feasible(
+      c, s, r, out.counts, out.why,
+      [&](node_id n, std::int64_t score) {
+        if (!out.node || score > best) {  // strict: ties keep the lower node id
+          out.node = n;
+          best = score;
+        }
+      },
+      [&](node_id n, const node_eval& e) {
+        // Prefer a wrong-shape node (the NPUs are there); else the fewest NPUs short.
+        const bool better = !out.closest ||
+                            (e.rule == node_rule::topology && out.closest->rule != node_rule::topology) ||
+                            (e.rule == out.closest->rule && e.rule == node_rule::npu_short &&
+                             e.usable > out.closest->usable);
+        if (better) out.closest = near_miss{n, e.rule, e.usable};
+      });
   if (!legal) return out;
   if (!out.node) {
     out.why = verdict_from_counts(out.counts, r);
+    if (out.closest && r.npus > 0) out.why.message += make_room_hint(c, *out.closest, r.npus);
     return out;
   }
+  out.closest.reset();
   out.score = best;
   out.chips = choose_chips(c, s, r, *out.node);
   return out;

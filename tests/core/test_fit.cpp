@@ -197,6 +197,22 @@ TEST(Fit, FragmentationIsResolvableTopologyMismatch) {
   EXPECT_EQ(f.why.code, reason::topology_mismatch);
   EXPECT_TRUE(f.why.resolvable);
   EXPECT_EQ(f.counts.topology, 1);
+  EXPECT_NE(f.why.message.find("closest: node n has 5 free NPUs but not in the required HCCS shape"),
+            std::string::npos)
+      << f.why.message;
+}
+
+TEST(Fit, WhatWouldMakeItFitPrefersTheWrongShapeNode) {
+  // Node a is 2 NPUs short; node b has all 4 but split over chips: b is named.
+  const cluster c = must_build({node_with_free("a", T::module_a3_16, mask({0, 1})),
+                                node_with_free("b", T::module_a3_16, mask({1, 3, 5, 7}))});
+  placement_state s(c);
+  const auto f = fit(c, s, npu_request(4));
+  ASSERT_TRUE(f.closest);
+  EXPECT_EQ(c.name(f.closest->node), "b");
+  EXPECT_EQ(f.closest->rule, node_rule::topology);
+  // Placed requests carry no hint.
+  EXPECT_FALSE(fit(c, s, npu_request(2)).closest);
 }
 
 TEST(Fit, TooFewFreeIsInsufficientNpu) {
@@ -205,7 +221,10 @@ TEST(Fit, TooFewFreeIsInsufficientNpu) {
   const auto f = fit(c, s, npu_request(8));
   EXPECT_EQ(f.why.code, reason::insufficient_npu);
   EXPECT_EQ(f.why.message,
-            "0/1 nodes can take 8 NPUs: 1 have too few free NPUs");
+            "0/1 nodes can take 8 NPUs: 1 have too few free NPUs; closest: node n has 4 of the 8 NPUs free — 4 more "
+            "would make it fit");
+  ASSERT_TRUE(f.closest);
+  EXPECT_EQ(f.closest->usable, 4);
 }
 
 TEST(Fit, UnannotatedNpuRequestsMakeTheNodeShort) {
