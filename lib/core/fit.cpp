@@ -226,10 +226,10 @@ bool for_each_feasible(const cluster& c, const placement_state& s, const fit_req
 // "What would make it fit", appended to the verdict of an unplaced request.
 std::string make_room_hint(const cluster& c, const near_miss& m, int k) {
   if (m.rule == node_rule::topology)
-    return fmt::format("; closest: node {} has {} free NPUs but not in the required HCCS shape — moving its pods "
+    return fmt::format("; closest: node {} has {} free NPUs but not in the required HCCS shape: moving its pods "
                        "(preemption or defragmentation) would make room",
                        c.name(m.node), m.usable);
-  return fmt::format("; closest: node {} has {} of the {} NPUs free — {} more would make it fit", c.name(m.node),
+  return fmt::format("; closest: node {} has {} of the {} NPUs free, {} more would make it fit", c.name(m.node),
                      m.usable, k, k - m.usable);
 }
 
@@ -257,7 +257,7 @@ fit_result fit(const cluster& c, const placement_state& s, const fit_request& r)
   if (!legal) return out;
   if (!out.node) {
     out.why = verdict_from_counts(out.counts, r);
-    if (out.closest && r.npus > 0) out.why.message += make_room_hint(c, *out.closest, r.npus);
+    if (out.closest && out.closest->usable > 0 && r.npus > 0) out.why.message += make_room_hint(c, *out.closest, r.npus);
     return out;
   }
   out.closest.reset();

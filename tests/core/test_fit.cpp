@@ -221,8 +221,8 @@ TEST(Fit, TooFewFreeIsInsufficientNpu) {
   const auto f = fit(c, s, npu_request(8));
   EXPECT_EQ(f.why.code, reason::insufficient_npu);
   EXPECT_EQ(f.why.message,
-            "0/1 nodes can take 8 NPUs: 1 have too few free NPUs; closest: node n has 4 of the 8 NPUs free — 4 more "
-            "would make it fit");
+            "0/1 nodes can take 8 NPUs: 1 have too few free NPUs; closest: node n has 4 of the 8 NPUs free, 4 more would "
+            "make it fit");
   ASSERT_TRUE(f.closest);
   EXPECT_EQ(f.closest->usable, 4);
 }

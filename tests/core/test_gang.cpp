@@ -74,7 +74,7 @@ TEST(Gang, NothingPlacedWhenMinAvailableIsNotReached) {
     EXPECT_EQ(u.why.message,
               "gang serving/decode could place 2 of the 3 more pods it needs (min-available 3, 0 running); first "
               "blocking: serving/decode-2: insufficient_npu: 0/4 nodes can take 8 NPUs: 4 have too few free NPUs; closest: "
-              "node a2-2 has 4 of the 8 NPUs free — 4 more would make it fit");
+              "node a2-2 has 4 of the 8 NPUs free, 4 more would make it fit");
     EXPECT_TRUE(u.why.resolvable);
   }
   // Roll-back leaves no chip taken.
