@@ -28,6 +28,29 @@ struct chip_holder {
   friend bool operator==(const chip_holder&, const chip_holder&) = default;
 };
 
+/// A Kubernetes node taint. Only `NoSchedule` and `NoExecute` keep pods off
+/// a node; `PreferNoSchedule` is kept but never refuses a pod.
+struct taint {
+  std::string key;
+  std::string value;
+  std::string effect;  ///< `NoSchedule`, `PreferNoSchedule` or `NoExecute`
+  friend bool operator==(const taint&, const taint&) = default;
+};
+
+/// A pod's toleration, with Kubernetes' matching rules: `Exists` with an
+/// empty key tolerates every taint; `Equal` needs key and value equal; an
+/// empty effect matches every effect.
+struct toleration {
+  std::string key;
+  std::string op = "Equal";  ///< `Equal` or `Exists`
+  std::string value;
+  std::string effect;
+  friend bool operator==(const toleration&, const toleration&) = default;
+};
+
+/// True when `t` tolerates `x`.
+[[nodiscard]] bool tolerates(const toleration& t, const taint& x) noexcept;
+
 /// Everything the builder needs to know about one node. Plain input data:
 /// `validate_node` and `build_cluster` check it.
 struct node_spec {
@@ -36,6 +59,7 @@ struct node_spec {
   std::vector<std::pair<std::string, std::string>> labels;  ///< Kubernetes labels
   node_health health = node_health::healthy;
   bool schedulable = true;          ///< false when cordoned (`spec.unschedulable`)
+  std::vector<taint> taints;        ///< `spec.taints`
   std::int32_t super_pod_id = -1;   ///< physical super-pod; negative = in none
   std::int32_t rack_id = -1;
   std::int32_t server_index = -1;
@@ -116,6 +140,11 @@ class cluster {
   [[nodiscard]] std::int64_t cpu_requested_milli(node_id n) const { return cpu_req_[n.value]; }
   [[nodiscard]] std::int64_t memory_requested_bytes(node_id n) const { return mem_req_[n.value]; }
 
+  /// The node's `NoSchedule` and `NoExecute` taints (the ones that keep pods off).
+  [[nodiscard]] std::span<const taint> hard_taints(node_id n) const {
+    return std::span<const taint>(taints_).subspan(taint_begin_[n.value], taint_begin_[n.value + 1] - taint_begin_[n.value]);
+  }
+
   /// The value of label `key` on `n`, if set.
   [[nodiscard]] std::optional<std::string_view> label(node_id n, std::string_view key) const;
   /// Interns a nodeSelector against this cluster's labels, O(terms · log L).
@@ -154,6 +183,9 @@ class cluster {
   // Holders: per node a range [holder_begin_[n], holder_begin_[n+1]) of (chip, pod) sorted by chip.
   std::vector<std::uint32_t> holder_begin_;
   std::vector<std::pair<int, std::string>> holders_;
+  // Hard taints: per node a range [taint_begin_[n], taint_begin_[n+1]) of taints_.
+  std::vector<std::uint32_t> taint_begin_;
+  std::vector<taint> taints_;
   // Labels: keys interned to dense indices (sorted), values to ids (sorted,
   // id = index + 1, 0 = "absent"); one dense column of value ids per key.
   std::vector<std::string> label_keys_;

@@ -53,6 +53,7 @@ struct fit_request {
   /// absent, every node is judged by its own type (never a default ring model).
   std::optional<accelerator_type> handler;
   selector node_selector;                   ///< from `cluster::resolve`
+  std::vector<toleration> tolerations;      ///< the pod's; a node with an untolerated hard taint does not match
   std::int64_t cpu_milli = 0;
   std::int64_t memory_bytes = 0;
   bool refuse_sub_healthy = false;          ///< job label `subHealthyStrategy` ≠ `ignore`
@@ -86,7 +87,7 @@ struct node_eval {
   int usable = 0;
 };
 
-/// Evaluates one node: the filter chain (selector/type, legality on the
+/// Evaluates one node: the filter chain (selector/type/taints, legality on the
 /// node's type, cordon, health, network health for distributed jobs,
 /// CPU/memory, NPU idle and usable free count, HCCS shape) and the score.
 /// Sub-healthy nodes score one less (last choice among equals).

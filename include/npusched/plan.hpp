@@ -67,6 +67,7 @@ struct pod_spec {
   std::int64_t cpu_milli = 0;
   std::int64_t memory_bytes = 0;
   std::vector<std::pair<std::string, std::string>> node_selector;
+  std::vector<toleration> tolerations;  ///< `spec.tolerations`
   std::int32_t priority = 0;     ///< `spec.priority`
   std::int64_t created = 0;      ///< `metadata.creationTimestamp`, unix seconds
   /// Rank in the job (`hccl/rankIndex`, StatefulSet or LeaderWorkerSet

@@ -35,6 +35,12 @@ void sort_unique(std::vector<std::string>& v) {
 
 }  // namespace
 
+bool tolerates(const toleration& t, const taint& x) noexcept {
+  if (!t.effect.empty() && t.effect != x.effect) return false;
+  if (t.op == "Exists") return t.key.empty() || t.key == x.key;
+  return t.key == x.key && t.value == x.value;
+}
+
 std::optional<error> validate_node(const node_spec& n) {
   if (n.name.empty()) return error{"name", "must not be empty"};
   const int max = max_chips(n.type);
@@ -71,6 +77,13 @@ std::optional<error> validate_node(const node_spec& n) {
   if (n.memory_requested_bytes < 0) return error{"memory_requested_bytes", "is negative"};
   for (std::size_t i = 0; i < n.labels.size(); ++i)
     if (n.labels[i].first.empty()) return error{fmt::format("labels[{}]", i), "empty label key"};
+  for (std::size_t i = 0; i < n.taints.size(); ++i) {
+    const auto& t = n.taints[i];
+    if (t.key.empty()) return error{fmt::format("taints[{}].key", i), "must not be empty"};
+    if (t.effect != "NoSchedule" && t.effect != "PreferNoSchedule" && t.effect != "NoExecute")
+      return error{fmt::format("taints[{}].effect", i),
+                   fmt::format("\"{}\" is not NoSchedule, PreferNoSchedule or NoExecute", t.effect)};
+  }
   return std::nullopt;
 }
 
@@ -91,6 +104,7 @@ result<cluster> build_cluster(std::vector<node_spec> nodes) {
   const std::size_t count = nodes.size();
   c.names_.reserve(count);
   c.holder_begin_.reserve(count + 1);
+  c.taint_begin_.reserve(count + 1);
 
   std::vector<std::string> keys, values;
   for (const auto& n : nodes)
@@ -128,6 +142,9 @@ result<cluster> build_cluster(std::vector<node_spec> nodes) {
       c.holders_.emplace_back(h.chip, std::move(h.pod));
     }
     c.in_use_.push_back(held);
+    c.taint_begin_.push_back(static_cast<std::uint32_t>(c.taints_.size()));
+    for (auto& t : n.taints)
+      if (t.effect != "PreferNoSchedule") c.taints_.push_back(std::move(t));
     c.npu_alloc_.push_back(n.npu_allocatable < 0 ? chip_count(n.inventory & ~n.unhealthy) : n.npu_allocatable);
     c.npu_req_.push_back(n.npu_requested);
     c.cpu_alloc_.push_back(n.cpu_allocatable_milli);
@@ -140,6 +157,7 @@ result<cluster> build_cluster(std::vector<node_spec> nodes) {
     }
   }
   c.holder_begin_.push_back(static_cast<std::uint32_t>(c.holders_.size()));
+  c.taint_begin_.push_back(static_cast<std::uint32_t>(c.taints_.size()));
   return c;
 }
 

@@ -83,6 +83,10 @@ class evaluator {
     if (r_.super_pod && c_.super_pod_id(n) != *r_.super_pod) return {node_rule::selector, 0};
     for (const auto& [column, value] : columns_)
       if (column[i] != value) return {node_rule::selector, 0};
+    for (const taint& x : c_.hard_taints(n)) {
+      const auto tolerated = [&](const toleration& tol) { return tolerates(tol, x); };
+      if (std::none_of(r_.tolerations.begin(), r_.tolerations.end(), tolerated)) return {node_rule::selector, 0};
+    }
     if (type_rule_[static_cast<std::size_t>(t)] == node_rule::illegal) return {node_rule::illegal, 0};
     if (!c_.schedulable(n)) return {node_rule::cordoned, 0};
     const node_health h = c_.health(n);
@@ -145,7 +149,7 @@ std::string counts_message(const filter_counts& fc, const fit_request& r) {
                                 : fmt::format("{}m CPU and {} bytes of memory", r.cpu_milli, r.memory_bytes);
   std::string msg = fmt::format("0/{} nodes can take {}", fc.nodes, what);
   const std::pair<int, const char*> parts[] = {
-      {fc.selector, "do not match the nodeSelector or accelerator type"},
+      {fc.selector, "do not match the nodeSelector, accelerator type or taints"},
       {fc.illegal, "have a topology on which the request is not legal"},
       {fc.cordoned, "are cordoned"},
       {fc.unhealthy, r.refuse_sub_healthy ? "are unhealthy, pre-separated, not ready or sub-healthy"

@@ -483,6 +483,7 @@ fit_request make_request(const cluster& c, const job_spec& job, const pod_spec& 
   r.job = job.shape;
   r.handler = job.handler;
   r.node_selector = c.resolve(pod.node_selector);
+  r.tolerations = pod.tolerations;
   r.cpu_milli = pod.cpu_milli;
   r.memory_bytes = pod.memory_bytes;
   r.refuse_sub_healthy = job.refuse_sub_healthy;

@@ -213,10 +213,28 @@ meta read_meta(const cursor& item, std::string_view default_ns) {
   return m;
 }
 
+// `spec.taints` of a Node or `spec.tolerations` of a Pod: an array of objects
+// with string fields (missing ones empty).
+std::vector<std::map<std::string, std::string>> string_records(const cursor& spec, std::string_view key,
+                                                               std::initializer_list<std::string_view> fields) {
+  std::vector<std::map<std::string, std::string>> out;
+  const auto arr = opt_array(spec, key);
+  if (!arr) return out;
+  for (std::size_t i = 0; i < arr->v->size(); ++i) {
+    const cursor rec{&(*arr->v)[i], index_path(arr->path, i)};
+    if (!rec.v->is_object()) fail_type(rec, "an object");
+    std::map<std::string, std::string> m;
+    for (std::string_view f : fields) m[std::string(f)] = opt_string(rec, f).value_or("");
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 struct node_item {
   std::size_t index = 0;
   meta m;
   bool unschedulable = false;
+  std::vector<taint> taints;
   std::optional<std::string> npu_capacity, npu_allocatable;  // quantity texts, judged per node
   std::int64_t cpu_milli = 0;
   std::int64_t memory_bytes = 0;
@@ -228,7 +246,11 @@ node_item read_node(const cursor& item, std::size_t index) {
   node_item n;
   n.index = index;
   n.m = read_meta(item, "");
-  if (auto spec = opt_object(item, "spec")) n.unschedulable = opt_bool(*spec, "unschedulable").value_or(false);
+  if (auto spec = opt_object(item, "spec")) {
+    n.unschedulable = opt_bool(*spec, "unschedulable").value_or(false);
+    for (auto& t : string_records(*spec, "taints", {"key", "value", "effect"}))
+      n.taints.push_back(taint{t["key"], t["value"], t["effect"]});
+  }
   if (auto status = opt_object(item, "status")) {
     if (auto cap = opt_object(*status, "capacity")) n.npu_capacity = opt_quantity_text(*cap, npu_resource);
     if (auto alloc = opt_object(*status, "allocatable")) {
@@ -262,6 +284,7 @@ struct pod_item {
   std::string group;  // <ns>/<podgroup> or empty
   std::string scheduler, node_name, phase;
   string_map node_selector;
+  std::vector<toleration> tolerations;
   std::int32_t priority = 0;
   int npus = 0;
   std::int64_t cpu_milli = 0;
@@ -297,6 +320,8 @@ pod_item read_pod(const cursor& item, std::size_t index) {
   p.scheduler = opt_string(*spec, "schedulerName").value_or("");
   p.node_name = opt_string(*spec, "nodeName").value_or("");
   p.node_selector = opt_string_map(*spec, "nodeSelector");
+  for (auto& t : string_records(*spec, "tolerations", {"key", "operator", "value", "effect"}))
+    p.tolerations.push_back(toleration{t["key"], t["operator"].empty() ? "Equal" : t["operator"], t["value"], t["effect"]});
   if (auto prio = opt_int(*spec, "priority")) {
     if (*prio < INT32_MIN || *prio > INT32_MAX) fail(field_path(spec->path, "priority"), "out of the int32 range");
     p.priority = static_cast<std::int32_t>(*prio);
@@ -1019,6 +1044,7 @@ node_decision decode_node(const node_item& n, const decode_context& ctx, std::ve
   s.health = std::max({health_of(n), reported_health(n.m.name, false, ctx, untrusted),
                        reported_health(n.m.name, true, ctx, untrusted)});
   s.schedulable = !n.unschedulable;
+  s.taints = n.taints;
   s.cpu_allocatable_milli = n.cpu_milli;
   s.memory_allocatable_bytes = n.memory_bytes;
   out.extra.internal_ip = n.internal_ip;
@@ -1574,6 +1600,7 @@ snapshot decode(std::string_view text, const decode_options& opt) {
     s.cpu_milli = p->cpu_milli;
     s.memory_bytes = p->memory_bytes;
     s.node_selector.assign(p->node_selector.begin(), p->node_selector.end());
+    s.tolerations = p->tolerations;
     s.priority = p->priority;
     s.created = p->m.created.value_or(0);
     if (auto rank = rank_of(*p); std::holds_alternative<std::optional<int>>(rank))

@@ -356,7 +356,18 @@ std::string encode_snapshot(const std::vector<node_spec>& nodes, const workload&
     node["apiVersion"] = "v1";
     node["kind"] = "Node";
     node["metadata"] = std::move(md);
-    node["spec"] = n.schedulable ? ojson::object() : ojson{{"unschedulable", true}};
+    ojson node_spec_json = n.schedulable ? ojson::object() : ojson{{"unschedulable", true}};
+    if (!n.taints.empty()) {
+      ojson taints = ojson::array();
+      for (const auto& t : n.taints) {
+        ojson x = ojson{{"key", t.key}};
+        if (!t.value.empty()) x["value"] = t.value;
+        x["effect"] = t.effect;
+        taints.push_back(std::move(x));
+      }
+      node_spec_json["taints"] = std::move(taints);
+    }
+    node["spec"] = std::move(node_spec_json);
     node["status"] = std::move(status);
     node_items.push_back(std::move(node));
 
@@ -459,6 +470,18 @@ std::string encode_snapshot(const std::vector<node_spec>& nodes, const workload&
     spec["schedulerName"] = "volcano";
     spec["priority"] = p.priority;
     if (!selector.empty()) spec["nodeSelector"] = ojson(selector);
+    if (!p.tolerations.empty()) {
+      ojson tolerations = ojson::array();
+      for (const auto& t : p.tolerations) {
+        ojson x = ojson::object();
+        if (!t.key.empty()) x["key"] = t.key;
+        x["operator"] = t.op;
+        if (!t.value.empty()) x["value"] = t.value;
+        if (!t.effect.empty()) x["effect"] = t.effect;
+        tolerations.push_back(std::move(x));
+      }
+      spec["tolerations"] = std::move(tolerations);
+    }
     spec["containers"] =
         ojson::array({ojson{{"name", "main"}, {"resources", resources(p.npus, p.cpu_milli, p.memory_bytes)}}});
     pods[p.name] = pod_object(p.name, std::move(labels), std::move(annotations), std::move(spec), "Pending", p.created);

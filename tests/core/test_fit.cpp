@@ -302,3 +302,62 @@ TEST(PlacementState, TakeAndGiveBackRoundTrip) {
 
 }  // namespace
 }  // namespace npusched
+
+namespace npusched {
+namespace {
+
+using namespace npusched::testing;
+
+struct taint_case {
+  const char* rule;
+  std::vector<taint> taints;
+  std::vector<toleration> tolerations;
+  bool fits;
+};
+
+class Taints : public ::testing::TestWithParam<taint_case> {};
+
+TEST_P(Taints, KubernetesMatching) {
+  const auto& tc = GetParam();
+  node_spec n = node_with_free("n", accelerator_type::module_910b_8, first_chips(8));
+  n.taints = tc.taints;
+  const cluster c = must_build({n});
+  placement_state s(c);
+  fit_request r = npu_request(1);
+  r.tolerations = tc.tolerations;
+  const auto f = fit(c, s, r);
+  EXPECT_EQ(f.node.has_value(), tc.fits) << tc.rule;
+  EXPECT_EQ(evaluate_node(c, s, r, node_id{0}).rule == node_rule::feasible, tc.fits) << tc.rule;
+  if (!tc.fits) {
+    EXPECT_EQ(f.counts.selector, 1) << tc.rule;
+    EXPECT_EQ(f.why.code, reason::no_matching_node) << tc.rule;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, Taints,
+    ::testing::Values(
+        taint_case{"no_taint", {}, {}, true},
+        taint_case{"no_schedule_untolerated", {{"npu", "maint", "NoSchedule"}}, {}, false},
+        taint_case{"no_execute_untolerated", {{"npu", "", "NoExecute"}}, {}, false},
+        taint_case{"prefer_no_schedule_never_refuses", {{"npu", "", "PreferNoSchedule"}}, {}, true},
+        taint_case{"equal_key_value", {{"npu", "maint", "NoSchedule"}}, {{"npu", "Equal", "maint", "NoSchedule"}}, true},
+        taint_case{"equal_wrong_value", {{"npu", "maint", "NoSchedule"}}, {{"npu", "Equal", "other", ""}}, false},
+        taint_case{"exists_key", {{"npu", "maint", "NoSchedule"}}, {{"npu", "Exists", "", ""}}, true},
+        taint_case{"exists_empty_key_tolerates_all", {{"a", "", "NoSchedule"}, {"b", "x", "NoExecute"}},
+                   {{"", "Exists", "", ""}}, true},
+        taint_case{"effect_must_match", {{"npu", "", "NoExecute"}}, {{"npu", "Exists", "", "NoSchedule"}}, false},
+        taint_case{"every_hard_taint_needs_a_toleration", {{"a", "", "NoSchedule"}, {"b", "", "NoSchedule"}},
+                   {{"a", "Exists", "", ""}}, false}),
+    [](const auto& tp) { return std::string(tp.param.rule); });
+
+TEST(Taints, InvalidEffectNamesTheField) {
+  node_spec n = node_with_free("n", accelerator_type::module_910b_8, first_chips(8));
+  n.taints = {{"npu", "", "Sometimes"}};
+  auto r = build_cluster({n});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.err().path, "nodes[0].taints[0].effect");
+}
+
+}  // namespace
+}  // namespace npusched

@@ -544,3 +544,39 @@ TEST(DecodeNodes, NodeExtrasFollowNodeIds) {
 
 }  // namespace
 }  // namespace npusched::k8s::test
+
+namespace npusched::k8s::test {
+namespace {
+
+TEST(DecodeNodes, TaintsAndTolerations) {
+  json node = npu_node("n1");
+  node["spec"]["taints"] = json::array({{{"key", "npu"}, {"value", "maint"}, {"effect", "NoSchedule"}},
+                                         {{"key", "soft"}, {"effect", "PreferNoSchedule"}}});
+  json tolerant = pending_pod("ns", "tolerant", 1);
+  tolerant["spec"]["tolerations"] = json::array({{{"key", "npu"}, {"operator", "Exists"}}});
+  json plain = pending_pod("ns", "plain", 1);
+  const snapshot s = decode_ok(list({node, clusterd_cm({{"n1", clusterd_record("n1")}}), tolerant, plain}));
+  ASSERT_EQ(s.cluster.size(), 1u);
+  ASSERT_EQ(s.cluster.hard_taints(node_id{0}).size(), 1u);
+  EXPECT_EQ(s.cluster.hard_taints(node_id{0})[0], (taint{"npu", "maint", "NoSchedule"}));
+  ASSERT_EQ(s.workload.pods.size(), 2u);
+  EXPECT_EQ(s.workload.pods[1].tolerations, (std::vector<toleration>{{"npu", "Exists", "", ""}}));
+  const plan_result r = plan(s.cluster, s.workload);
+  ASSERT_EQ(r.bindings.size(), 1u);
+  EXPECT_EQ(s.workload.pods[r.bindings[0].pod].name, "ns/tolerant");
+  ASSERT_EQ(r.unschedulable.size(), 1u);
+  EXPECT_EQ(r.unschedulable[0].why.code, reason::no_matching_node);
+  // An effect Kubernetes would not accept: the node is left out, named.
+  node["spec"]["taints"][0]["effect"] = "Sometimes";
+  const snapshot bad = decode_ok(list({node, clusterd_cm({{"n1", clusterd_record("n1")}})}));
+  ASSERT_EQ(bad.excluded_nodes.size(), 1u);
+  EXPECT_EQ(bad.excluded_nodes[0].reason, "invalid_node");
+  // Malformed: a taint that is not an object is a document error.
+  node["spec"]["taints"] = json::array({3});
+  auto doc = decode_snapshot(list({node}).dump());
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(doc.err().path, "items[0].spec.taints[0]");
+}
+
+}  // namespace
+}  // namespace npusched::k8s::test
