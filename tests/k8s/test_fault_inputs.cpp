@@ -367,18 +367,31 @@ TEST(CheckCode, MessagesSayWhatWasWrong) {
 // ---------------------------------------------------------------------------
 // Node health from NodeD and the switch
 
+// A health table: each case's items decode to node n1 with health `want`,
+// nothing excluded and nothing untrusted.
+struct health_case {
+  const char* rule;
+  std::vector<json> items;
+  node_health want;
+};
+
+void expect_health(const std::vector<health_case>& cases) {
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.rule);
+    snapshot s = decode_ok(list(c.items));
+    ASSERT_TRUE(s.excluded_nodes.empty()) << s.excluded_nodes[0].message;
+    EXPECT_EQ(health(s, "n1"), c.want);
+    EXPECT_TRUE(s.untrusted.empty());
+  }
+}
+
 TEST(FaultInputs, NodeHealthMappingWorstWins) {
   json sub_annotated = npu_node("n1");
   sub_annotated["metadata"]["annotations"]["NodeHealthyStatus"] = "SubHealthy";
   json not_ready = npu_node("n1");
   not_ready["status"]["conditions"][0]["status"] = "False";
   const json cd = clusterd_cm({{"n1", clusterd_record("n1")}});
-  struct health_case {
-    const char* rule;
-    std::vector<json> items;
-    node_health want;
-  };
-  const health_case cases[] = {
+  const std::vector<health_case> cases = {
       {"no_reports_is_healthy", healthy_node(), node_health::healthy},
       {"noded_healthy", plus(healthy_node(), {noded_cm("n1", node_info("Healthy", false))}), node_health::healthy},
       {"noded_unhealthy", plus(healthy_node(), {noded_cm("n1", node_info("UnHealthy"))}), node_health::unhealthy},
@@ -427,13 +440,7 @@ TEST(FaultInputs, NodeHealthMappingWorstWins) {
       {"report_for_another_node_does_not_apply", plus(healthy_node(), {noded_cm("n2", node_info("UnHealthy"))}),
        node_health::healthy},
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.rule);
-    snapshot s = decode_ok(list(c.items));
-    ASSERT_TRUE(s.excluded_nodes.empty()) << s.excluded_nodes[0].message;
-    EXPECT_EQ(health(s, "n1"), c.want);
-    EXPECT_TRUE(s.untrusted.empty());
-  }
+  expect_health(cases);
 }
 
 TEST(FaultInputs, NodeAndSwitchSourceChoiceByUpdateTime) {
@@ -452,12 +459,7 @@ TEST(FaultInputs, NodeAndSwitchSourceChoiceByUpdateTime) {
                          const std::string& shard = "cluster-info-switch-0") {
     return clusterd_switch_cm({{"n1", switch_record(status, time)}}, shard);
   };
-  struct source_case {
-    const char* rule;
-    std::vector<json> items;
-    node_health want;
-  };
-  const source_case cases[] = {
+  const std::vector<health_case> cases = {
       {"noded_device_plugin_newer_wins",
        plus(healthy_node(), {noded_at("UnHealthy", "2024-01-01T00:00:01Z"), cd_node_at("Healthy", t0)}),
        node_health::unhealthy},
@@ -495,13 +497,7 @@ TEST(FaultInputs, NodeAndSwitchSourceChoiceByUpdateTime) {
        plus(healthy_node(), {cd_switch_at("SubHealthy", 9), cd_switch_at("UnHealthy", 9, "cluster-info-switch-1")}),
        node_health::sub_healthy},
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.rule);
-    snapshot s = decode_ok(list(c.items));
-    ASSERT_TRUE(s.excluded_nodes.empty()) << s.excluded_nodes[0].message;
-    EXPECT_EQ(health(s, "n1"), c.want);
-    EXPECT_TRUE(s.untrusted.empty());
-  }
+  expect_health(cases);
 }
 
 TEST(FaultInputs, ShardsThatAreNotJsonObjectsAreDocumentErrors) {
