@@ -1,10 +1,12 @@
 // The decode → plan → encode pipeline behind `npusched plan` and npusched.plan.
 
+#include <utility>
+
 #include "npusched/k8s/snapshot.hpp"
 
 namespace npusched::k8s {
 
-result<std::string> plan_json(std::string_view snapshot_json, const plan_json_options& opt) {
+result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const input_options& opt) {
   decode_options dopt;
   dopt.scheduler_name = opt.scheduler_name;
   dopt.extra_objects_json = opt.extra_objects_json;
@@ -20,8 +22,16 @@ result<std::string> plan_json(std::string_view snapshot_json, const plan_json_op
   init_params params = snap->params;
   if (opt.super_pod_size) params.super_pod_size = *opt.super_pod_size;
   if (opt.reserve_nodes) params.reserve_nodes = *opt.reserve_nodes;
-  const plan_result placed = plan(snap->cluster, snap->workload, plan_options_of(params));
-  return encode_plan(*snap, placed, {.now_unix_seconds = opt.now_unix_seconds});
+  const plan_options options = plan_options_of(params);
+  return prepared_snapshot{std::move(*snap), options};
+}
+
+result<std::string> plan_json(std::string_view snapshot_json, const plan_json_options& opt) {
+  auto in = prepare_snapshot(snapshot_json, {opt.scheduler_name, opt.super_pod_size, opt.reserve_nodes,
+                                             opt.extra_objects_json, opt.fault_state_json});
+  if (!in.ok()) return in.err();
+  const plan_result placed = plan(in->snap.cluster, in->snap.workload, in->options);
+  return encode_plan(in->snap, placed, {.now_unix_seconds = opt.now_unix_seconds});
 }
 
 }  // namespace npusched::k8s

@@ -162,6 +162,28 @@ struct plan_json_options {
 /// decoder's (the document is not a readable List).
 [[nodiscard]] result<std::string> plan_json(std::string_view snapshot_json, const plan_json_options& opt);
 
+/// What every pipeline (`plan_json`, and the commands built on a plan)
+/// reads besides the snapshot itself.
+struct input_options {
+  std::string scheduler_name = "volcano";  ///< see `decode_options`
+  std::optional<int> super_pod_size;       ///< see `plan_json_options`
+  std::optional<int> reserve_nodes;        ///< see `plan_json_options`
+  std::string extra_objects_json;          ///< see `decode_options`
+  std::string fault_state_json;            ///< see `plan_json_options`
+};
+
+/// A decoded snapshot ready to plan: fault jobs' previous fault nodes marked
+/// as avoided (from the fault state), and the plan options from the
+/// snapshot's init-params with the caller's overrides applied.
+struct prepared_snapshot {
+  snapshot snap;
+  plan_options options;
+};
+
+/// The shared first step of every pipeline: decode, read the fault state,
+/// resolve the plan options. Errors are the decoder's or the state reader's.
+[[nodiscard]] result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const input_options& opt);
+
 }  // namespace npusched::k8s
 
 namespace npusched::k8s {
