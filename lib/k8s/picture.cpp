@@ -251,7 +251,7 @@ struct geometry {
 
   explicit geometry(std::size_t nodes) : s(scale_for(nodes)) {
     node_w = 2 * s.pad + 8 * s.cell + 3 * s.pair_gap;
-    node_h = 2 * s.pad + 2 * s.cell + s.label_h;
+    node_h = 2 * s.pad + 2 * s.cell + s.pair_gap + s.label_h;
     group_w = 2 * group_pad + s.per_row * (node_w + node_gap) - node_gap;
   }
   [[nodiscard]] int group_h(std::size_t members) const {
@@ -259,13 +259,14 @@ struct geometry {
     return group_header + group_pad + rows * (node_h + node_gap) - node_gap + group_pad;
   }
   // Top-left corner of chip `chip` inside its node: 8 chips a row for 16,
-  // 4 for 8; on A3 the dies 2k and 2k+1 side by side, pairs set apart.
+  // 4 for 8; on A3 the dies 2k and 2k+1 side by side, pairs set apart
+  // (across and between the rows).
   [[nodiscard]] std::pair<int, int> chip_at(accelerator_type t, int chip) const {
     const int n = max_chips(t);
     const int cols = n >= 16 ? 8 : n >= 8 ? 4 : std::max(n, 1);
     const int row = chip / cols, col = chip % cols;
-    const int gap = is_a3_type(t) ? (col / 2) * s.pair_gap : 0;
-    return {s.pad + col * s.cell + gap, s.pad + row * s.cell};
+    const bool a3 = is_a3_type(t);
+    return {s.pad + col * s.cell + (a3 ? (col / 2) * s.pair_gap : 0), s.pad + row * (s.cell + (a3 ? s.pair_gap : 0))};
   }
 };
 

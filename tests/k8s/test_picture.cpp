@@ -161,6 +161,7 @@ TEST(Picture, A3DiesOfAChipSideBySide) {
     EXPECT_EQ(x("a3", 2 * k + 1) - x("a3", 2 * k), cell);
   }
   EXPECT_GT(x("a3", 2) - x("a3", 1), cell);  // pairs are set apart
+  EXPECT_GT(y("a3", 8) - y("a3", 0), cell);  // across the rows too
   EXPECT_EQ(x("a2", 2) - x("a2", 1), cell);  // not on other types
   EXPECT_EQ(count(svg, "class=\"die-pair\""), 8u);
 }
