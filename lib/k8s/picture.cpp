@@ -186,6 +186,16 @@ struct node_look {
   bool hatched = false;
 };
 
+// By health: the mark and the frame colour (healthy: none, thin grey).
+struct health_look {
+  node_health health;
+  std::string_view mark, stroke;
+};
+constexpr std::array<health_look, 4> health_looks{{{node_health::sub_healthy, "sub-healthy", "#f9a825"},
+                                                  {node_health::pre_separate, "pre-separated", "#ef6c00"},
+                                                  {node_health::unhealthy, "unhealthy", "#c62828"},
+                                                  {node_health::not_ready, "not-ready", "#000000"}}};
+
 node_look look_of(node_health h, bool cordoned, bool excluded) {
   node_look l;
   if (excluded) {
@@ -194,13 +204,11 @@ node_look look_of(node_health h, bool cordoned, bool excluded) {
     l.hatched = true;
     return l;
   }
-  switch (h) {
-    case node_health::healthy: break;
-    case node_health::sub_healthy: l.marks.push_back("sub-healthy"), l.stroke = "#f9a825"; break;
-    case node_health::pre_separate: l.marks.push_back("pre-separated"), l.stroke = "#ef6c00"; break;
-    case node_health::unhealthy: l.marks.push_back("unhealthy"), l.stroke = "#c62828"; break;
-    case node_health::not_ready: l.marks.push_back("not-ready"), l.stroke = "#000000"; break;
-  }
+  for (const auto& x : health_looks)
+    if (x.health == h) {
+      l.marks.push_back(x.mark);
+      l.stroke = x.stroke;
+    }
   if (h != node_health::healthy) l.stroke_width = 2;
   if (cordoned) {
     l.marks.push_back("cordoned");
@@ -454,7 +462,7 @@ class picture {
   // Node positions (absolute, top-left of the frame), by cluster node id.
   void place(const std::vector<group>& groups, int y) {
     origin_.assign(snap_.cluster.size(), {0, 0});
-    row_of_.assign(snap_.cluster.size(), {0, 0});
+    row_of_.assign(snap_.cluster.size(), {0, 0, 0});
     for (std::size_t gi = 0; gi < groups.size(); ++gi) {
       const auto& g = groups[gi];
       for (std::size_t i = 0; i < g.members.size(); ++i) {
@@ -462,7 +470,7 @@ class picture {
         const int row = static_cast<int>(i) / geo_.s.per_row, col = static_cast<int>(i) % geo_.s.per_row;
         origin_[g.members[i].node->value] = {margin + group_pad + col * (geo_.node_w + node_gap),
                                              y + group_header + group_pad + row * (geo_.node_h + node_gap)};
-        row_of_[g.members[i].node->value] = {static_cast<int>(gi) * 1'000'000 + row, col};
+        row_of_[g.members[i].node->value] = {static_cast<int>(gi), row, col};
       }
       y += geo_.group_h(g.members.size()) + margin;
     }
@@ -518,7 +526,7 @@ class picture {
         {"pre-separated", "node pre-separated", look_of(node_health::pre_separate, false, false)},
         {"sub-healthy", "node sub-healthy", look_of(node_health::sub_healthy, false, false)},
         {"cordoned", "node cordoned (dashed)", look_of(node_health::healthy, true, false)},
-        {"excluded", "node excluded (no usable device data)", look_of(node_health::healthy, false, true)},
+        {"excluded", "node excluded (hover for the reason)", look_of(node_health::healthy, false, true)},
     };
     for (const auto& r : rows)
       if (marks.count(r.mark))
@@ -657,9 +665,12 @@ class picture {
                            b.nodes.size()));
         for (std::size_t i = 0; i < nodes.size();) {
           std::size_t k = i + 1;
-          while (k < nodes.size() && row_of_[nodes[k]].first == row_of_[nodes[i]].first &&
-                 row_of_[nodes[k]].second == row_of_[nodes[k - 1]].second + 1)
-            ++k;
+          auto next_to = [&](std::uint32_t a, std::uint32_t b) {
+            const auto [ga, ra, ca] = row_of_[a];
+            const auto [gb, rb, cb] = row_of_[b];
+            return ga == gb && ra == rb && cb == ca + 1;
+          };
+          while (k < nodes.size() && next_to(nodes[k - 1], nodes[k])) ++k;
           const auto [x, y] = origin_[nodes[i]];
           const int run = static_cast<int>(k - i);
           w.leaf("rect", {{"class", "block-outline"}, {"x", x - 3}, {"y", y - 3},
@@ -685,7 +696,7 @@ class picture {
   std::set<chip_state> states_;
   std::set<std::string> services_;
   std::vector<std::pair<int, int>> origin_;  // node frame top-left, by node id
-  std::vector<std::pair<int, int>> row_of_;  // (group · 10⁶ + row, column), by node id
+  std::vector<std::tuple<int, int, int>> row_of_;  // (group, row, column), by node id
 };
 
 }  // namespace
