@@ -168,7 +168,8 @@ TEST(YamlWriter, DocumentsAreSeparatedAndHeadedByComments) {
 }
 
 TEST(YamlWriter, SharedOmeRuntimesRoundTrip) {
-  for (const char* file : {"llama-3-2-1b-instruct-rt-pd-distributed.yaml", "llama-3-2-1b-instruct-rt-pd-standalone.yaml"}) {
+  for (const char* file :
+       {"llama-3-2-1b-instruct-rt-pd-distributed.yaml", "llama-3-2-1b-instruct-rt-pd-standalone.yaml"}) {
     SCOPED_TRACE(file);
     std::ifstream in(std::string(NPUSCHED_TEST_DATA_DIR) + "/ome/" + file);
     ASSERT_TRUE(in) << "missing test data";
