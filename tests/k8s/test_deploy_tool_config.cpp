@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "deploy_tool_config.hpp"
+#include "yaml_writer.hpp"
 
 namespace npusched::k8s::detail {
 namespace {
@@ -349,6 +350,87 @@ TEST(DeployToolConfig, FullExampleGeneratesTheWholeInferenceService) {
   EXPECT_EQ(r.inference_service.dump(2), want.dump(2));
   EXPECT_TRUE(r.warnings.empty());
   EXPECT_EQ(generate_ok(config).inference_service.dump(), r.inference_service.dump());
+}
+
+// The example of docs/deploy-tool.md, generated and written as YAML.
+TEST(DeployToolConfig, DocumentedExampleAsYaml) {
+  const ojson config = ojson::parse(R"({"app_name": "my-test", "app_namespace": "ome-demo",
+      "inference_service": {"model_name": "llama-3-2-1b-instruct", "runtime_name": "srt-pd",
+        "engine": {"pod_num": 1, "npu_num": 16, "max_replicas": 2, "tp_size": 16},
+        "decoder": {"pod_num": 2, "npu_num": 16, "dp_size": 2, "tp_size": 32},
+        "router": {"image": "sglang:11.1.1"}}})");
+  EXPECT_EQ(to_yaml(generate_ok(config).inference_service),
+            "apiVersion: ome.io/v1beta1\n"
+            "kind: InferenceService\n"
+            "metadata:\n"
+            "  name: my-test\n"
+            "  namespace: ome-demo\n"
+            "spec:\n"
+            "  model:\n"
+            "    name: llama-3-2-1b-instruct\n"
+            "  runtime:\n"
+            "    name: srt-pd\n"
+            "  engine:\n"
+            "    minReplicas: 1\n"
+            "    maxReplicas: 2\n"
+            "    schedulerName: volcano\n"
+            "    runner:\n"
+            "      name: sglang-engine\n"
+            "      env:\n"
+            "        - name: DP_SIZE\n"
+            "          value: \"1\"\n"
+            "        - name: TP_SIZE\n"
+            "          value: \"16\"\n"
+            "        - name: PP_SIZE\n"
+            "          value: \"1\"\n"
+            "      resources:\n"
+            "        requests:\n"
+            "          huawei.com/Ascend910: 16\n"
+            "        limits:\n"
+            "          huawei.com/Ascend910: 16\n"
+            "  decoder:\n"
+            "    minReplicas: 1\n"
+            "    maxReplicas: 1\n"
+            "    schedulerName: volcano\n"
+            "    leader:\n"
+            "      schedulerName: volcano\n"
+            "      runner:\n"
+            "        name: sglang-decoder\n"
+            "        env:\n"
+            "          - name: DP_SIZE\n"
+            "            value: \"2\"\n"
+            "          - name: TP_SIZE\n"
+            "            value: \"32\"\n"
+            "          - name: PP_SIZE\n"
+            "            value: \"1\"\n"
+            "        resources:\n"
+            "          requests:\n"
+            "            huawei.com/Ascend910: 16\n"
+            "          limits:\n"
+            "            huawei.com/Ascend910: 16\n"
+            "    worker:\n"
+            "      size: 1\n"
+            "      schedulerName: volcano\n"
+            "      runner:\n"
+            "        name: sglang-decoder-w\n"
+            "        env:\n"
+            "          - name: DP_SIZE\n"
+            "            value: \"2\"\n"
+            "          - name: TP_SIZE\n"
+            "            value: \"32\"\n"
+            "          - name: PP_SIZE\n"
+            "            value: \"1\"\n"
+            "        resources:\n"
+            "          requests:\n"
+            "            huawei.com/Ascend910: 16\n"
+            "          limits:\n"
+            "            huawei.com/Ascend910: 16\n"
+            "  router:\n"
+            "    minReplicas: 1\n"
+            "    maxReplicas: 1\n"
+            "    runner:\n"
+            "      name: sglang-router\n"
+            "      image: sglang:11.1.1\n");
 }
 
 TEST(DeployToolConfig, RecognisedByShape) {
