@@ -323,7 +323,7 @@ deploy_tool_result generate(const ojson& config, std::string_view source, const 
   g.warnings.insert(g.warnings.begin(), head.begin(), head.end());
   if (rd.object(config, "", "mf_store"))
     g.warn("mf_store_not_planned", "mf_store",
-           "the memfabric store Deployment is not planned: it is a CPU-only helper outside the prefill / decode "
+           "the memfabric store is not planned: it is a CPU-only Deployment outside the prefill / decode "
            "gangs, and it is not part of the InferenceService");
   return deploy_tool_result{std::move(out), std::move(g.warnings)};
 }

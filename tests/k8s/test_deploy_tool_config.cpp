@@ -143,86 +143,88 @@ TEST(DeployToolConfig, WithoutRuntimeRunnersCarryNoName) {
 struct error_case {
   const char* name;
   ojson config;
-  std::string path;
+  const char* field;    // after the config's name; a config without app_name is named without it
   const char* message;
 };
 
 TEST(DeployToolConfig, Errors) {
   const error_case cases[] = {
-      {"ConfigNotAnObject", ojson::array(), "isvc-config.yaml[0] (deploy-tool config)",
-       "expected an object, got array"},
+      {"ConfigNotAnObject", ojson::array(), "", "expected an object, got array"},
       {"MissingAppName", ojson::parse(R"({"inference_service": {"model_name": "m"}})"),
-       "isvc-config.yaml[0] (deploy-tool config): app_name", "required: the InferenceService name"},
+       "app_name", "required: the InferenceService name"},
       {"AppNameNotAString", ojson::parse(R"({"app_name": 3, "inference_service": {}})"),
-       "isvc-config.yaml[0] (deploy-tool config): app_name", "expected a string, got number"},
+       "app_name", "expected a string, got number"},
       {"AppNameEmpty", ojson::parse(R"({"app_name": "", "inference_service": {}})"),
-       "isvc-config.yaml[0] (deploy-tool config): app_name", "must not be empty"},
+       "app_name", "must not be empty"},
       {"UnknownTopLevelKey", ojson::parse(R"({"app_name": "my-test", "inference_services": {}})"),
-       std::string(prefix) + "inference_services",
+       "inference_services",
        "unknown key; accepted: app_name, app_namespace, inference_service, mf_store"},
       {"NamespaceNotAString",
        ojson::parse(R"({"app_name": "my-test", "app_namespace": true, "inference_service": {}})"),
-       std::string(prefix) + "app_namespace", "expected a string, got boolean"},
-      {"MissingInferenceService", ojson::parse(R"({"app_name": "my-test"})"), std::string(prefix) + "inference_service",
+       "app_namespace", "expected a string, got boolean"},
+      {"MissingInferenceService", ojson::parse(R"({"app_name": "my-test"})"), "inference_service",
        "required: the model, runtime and components of the service"},
       {"InferenceServiceNotAnObject", ojson::parse(R"({"app_name": "my-test", "inference_service": []})"),
-       std::string(prefix) + "inference_service", "expected an object, got array"},
+       "inference_service", "expected an object, got array"},
       {"MissingModelName", ojson::parse(R"({"app_name": "my-test", "inference_service": {}})"),
-       std::string(prefix) + "inference_service.model_name", "required: the model name"},
-      {"UnknownInferenceServiceKey", config_with(R"("prefill": {})"), std::string(prefix) + "inference_service.prefill",
+       "inference_service.model_name", "required: the model name"},
+      {"UnknownInferenceServiceKey", config_with(R"("prefill": {})"), "inference_service.prefill",
        "unknown key; accepted: model_name, runtime_name, engine, decoder, router"},
       {"RuntimeNameNotAString",
        ojson::parse(R"({"app_name": "my-test", "inference_service": {"model_name": "m", "runtime_name": 1}})"),
-       std::string(prefix) + "inference_service.runtime_name", "expected a string, got number"},
-      {"ComponentNotAnObject", config_with(R"("engine": 1)"), std::string(prefix) + "inference_service.engine",
+       "inference_service.runtime_name", "expected a string, got number"},
+      {"ComponentNotAnObject", config_with(R"("engine": 1)"), "inference_service.engine",
        "expected an object, got number"},
       {"UnknownComponentKey", config_with(R"("engine": {"npu_count": 16})"),
-       std::string(prefix) + "inference_service.engine.npu_count",
+       "inference_service.engine.npu_count",
        "unknown key; accepted: min_replicas, max_replicas, pod_num, image, npu_num, labels, annotations, "
        "node_selector, env_vars, dp_size, tp_size, pp_size"},
       {"UnknownRouterKey", config_with(R"("router": {"npu_num": 1})"),
-       std::string(prefix) + "inference_service.router.npu_num",
+       "inference_service.router.npu_num",
        "unknown key; accepted: min_replicas, max_replicas, image, labels, annotations, node_selector"},
       {"MinReplicasZero", config_with(R"("engine": {"min_replicas": 0})"),
-       std::string(prefix) + "inference_service.engine.min_replicas", "0 is less than 1"},
+       "inference_service.engine.min_replicas", "0 is less than 1"},
       {"MinReplicasNegative", config_with(R"("decoder": {"min_replicas": -2})"),
-       std::string(prefix) + "inference_service.decoder.min_replicas", "-2 is less than 1"},
+       "inference_service.decoder.min_replicas", "-2 is less than 1"},
       {"MinReplicasNotAnInteger", config_with(R"("engine": {"min_replicas": 1.5})"),
-       std::string(prefix) + "inference_service.engine.min_replicas", "expected an integer, got number"},
+       "inference_service.engine.min_replicas", "expected an integer, got number"},
       {"MinReplicasAString", config_with(R"("engine": {"min_replicas": "1"})"),
-       std::string(prefix) + "inference_service.engine.min_replicas", "expected an integer, got string"},
+       "inference_service.engine.min_replicas", "expected an integer, got string"},
       {"ReplicasOutOfRange", config_with(R"("engine": {"max_replicas": 3000000000})"),
-       std::string(prefix) + "inference_service.engine.max_replicas", "3000000000 is out of range"},
+       "inference_service.engine.max_replicas", "3000000000 is out of range"},
       {"MaxBelowMin", config_with(R"("engine": {"min_replicas": 3, "max_replicas": 2})"),
-       std::string(prefix) + "inference_service.engine.max_replicas", "max_replicas 2 is less than min_replicas 3"},
+       "inference_service.engine.max_replicas", "max_replicas 2 is less than min_replicas 3"},
       {"MaxDefaultBelowMin", config_with(R"("router": {"min_replicas": 2})"),
-       std::string(prefix) + "inference_service.router.min_replicas",
+       "inference_service.router.min_replicas",
        "max_replicas 1 is less than min_replicas 2 (max_replicas defaults to 1)"},
       {"PodNumZero", config_with(R"("decoder": {"pod_num": 0})"),
-       std::string(prefix) + "inference_service.decoder.pod_num", "0 is less than 1"},
+       "inference_service.decoder.pod_num", "0 is less than 1"},
       {"NpuNumZero", config_with(R"("engine": {"npu_num": 0})"),
-       std::string(prefix) + "inference_service.engine.npu_num", "0 is less than 1"},
+       "inference_service.engine.npu_num", "0 is less than 1"},
       {"TpSizeZero", config_with(R"("engine": {"tp_size": 0})"),
-       std::string(prefix) + "inference_service.engine.tp_size", "0 is less than 1"},
+       "inference_service.engine.tp_size", "0 is less than 1"},
       {"ImageNotAString", config_with(R"("engine": {"image": ["a"]})"),
-       std::string(prefix) + "inference_service.engine.image", "expected a string, got array"},
+       "inference_service.engine.image", "expected a string, got array"},
       {"LabelsNotAnObject", config_with(R"("engine": {"labels": "a=b"})"),
-       std::string(prefix) + "inference_service.engine.labels", "expected an object, got string"},
+       "inference_service.engine.labels", "expected an object, got string"},
       {"LabelValueNotAString", config_with(R"("engine": {"labels": {"on": true}})"),
-       std::string(prefix) + "inference_service.engine.labels[\"on\"]", "expected a string, got boolean"},
+       "inference_service.engine.labels[\"on\"]", "expected a string, got boolean"},
       {"EnvValueNotAString", config_with(R"("decoder": {"env_vars": {"RATIO": 0.5}})"),
-       std::string(prefix) + "inference_service.decoder.env_vars[\"RATIO\"]", "expected a string, got number"},
+       "inference_service.decoder.env_vars[\"RATIO\"]", "expected a string, got number"},
       {"NodeSelectorValueNull", config_with(R"("router": {"node_selector": {"zone": null}})"),
-       std::string(prefix) + "inference_service.router.node_selector[\"zone\"]", "expected a string, got null"},
+       "inference_service.router.node_selector[\"zone\"]", "expected a string, got null"},
       {"MfStoreNotAnObject", ojson::parse(R"({"app_name": "my-test", "inference_service": {"model_name": "m"},
            "mf_store": "yes"})"),
-       std::string(prefix) + "mf_store", "expected an object, got string"},
+       "mf_store", "expected an object, got string"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     auto r = inference_service_from_deploy_config(c.config, source, &runtime_doc());
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.err().path, c.path);
+    const std::string field = c.field;
+    const bool named = c.config.is_object() && c.config.contains("app_name") && c.config["app_name"] == "my-test";
+    const std::string unnamed = "isvc-config.yaml[0] (deploy-tool config)";
+    EXPECT_EQ(r.err().path, named ? prefix + field : field.empty() ? unnamed : unnamed + ": " + field);
     EXPECT_EQ(r.err().message, c.message);
   }
 }
@@ -359,6 +361,20 @@ TEST(DeployToolConfig, DocumentedExampleAsYaml) {
         "engine": {"pod_num": 1, "npu_num": 16, "max_replicas": 2, "tp_size": 16},
         "decoder": {"pod_num": 2, "npu_num": 16, "dp_size": 2, "tp_size": 32},
         "router": {"image": "sglang:11.1.1"}}})");
+  // The same for the decoder's leader and worker.
+  const std::string decoder_env_and_resources =
+            "        env:\n"
+            "          - name: DP_SIZE\n"
+            "            value: \"2\"\n"
+            "          - name: TP_SIZE\n"
+            "            value: \"32\"\n"
+            "          - name: PP_SIZE\n"
+            "            value: \"1\"\n"
+            "        resources:\n"
+            "          requests:\n"
+            "            huawei.com/Ascend910: 16\n"
+            "          limits:\n"
+            "            huawei.com/Ascend910: 16\n";
   EXPECT_EQ(to_yaml(generate_ok(config).inference_service),
             "apiVersion: ome.io/v1beta1\n"
             "kind: InferenceService\n"
@@ -395,36 +411,14 @@ TEST(DeployToolConfig, DocumentedExampleAsYaml) {
             "    leader:\n"
             "      schedulerName: volcano\n"
             "      runner:\n"
-            "        name: sglang-decoder\n"
-            "        env:\n"
-            "          - name: DP_SIZE\n"
-            "            value: \"2\"\n"
-            "          - name: TP_SIZE\n"
-            "            value: \"32\"\n"
-            "          - name: PP_SIZE\n"
-            "            value: \"1\"\n"
-            "        resources:\n"
-            "          requests:\n"
-            "            huawei.com/Ascend910: 16\n"
-            "          limits:\n"
-            "            huawei.com/Ascend910: 16\n"
+            "        name: sglang-decoder\n" +
+                decoder_env_and_resources +
             "    worker:\n"
             "      size: 1\n"
             "      schedulerName: volcano\n"
             "      runner:\n"
-            "        name: sglang-decoder-w\n"
-            "        env:\n"
-            "          - name: DP_SIZE\n"
-            "            value: \"2\"\n"
-            "          - name: TP_SIZE\n"
-            "            value: \"32\"\n"
-            "          - name: PP_SIZE\n"
-            "            value: \"1\"\n"
-            "        resources:\n"
-            "          requests:\n"
-            "            huawei.com/Ascend910: 16\n"
-            "          limits:\n"
-            "            huawei.com/Ascend910: 16\n"
+            "        name: sglang-decoder-w\n" +
+                decoder_env_and_resources +
             "  router:\n"
             "    minReplicas: 1\n"
             "    maxReplicas: 1\n"
