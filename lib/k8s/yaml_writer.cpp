@@ -5,8 +5,10 @@
 
 #include "yaml_writer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
