@@ -25,8 +25,6 @@ const char* kind_name(explain_kind k) {
   return "";
 }
 
-std::string namespace_of(const std::string& full) { return full.substr(0, full.find('/')); }
-
 // The target's pending pods, by index.
 std::vector<std::size_t> pending_pods(const snapshot& s, const explain_target& t) {
   const std::string full = t.namespace_name + "/" + t.name;
@@ -35,17 +33,21 @@ std::vector<std::size_t> pending_pods(const snapshot& s, const explain_target& t
     const pod_spec& p = s.workload.pods[i];
     const bool hit = t.kind == explain_kind::pod     ? p.name == full
                      : t.kind == explain_kind::group ? i < s.pods.size() && s.pods[i].group == full
-                                                     : s.workload.jobs[p.job].infer_service == t.name &&
-                                                           namespace_of(p.name) == t.namespace_name;
+                                                     : s.workload.jobs[p.job].infer_service == full;
     if (hit) out.push_back(i);
   }
   return out;
 }
 
-// Bound pods of the target (pod or PodGroup), by pod name.
+// Bound pods of the target (pod or PodGroup), by pod name: members of
+// PodGroups with bound pods, and holders of chips.
 ojson running_pods(const snapshot& s, const explain_target& t) {
   const std::string full = t.namespace_name + "/" + t.name;
   std::vector<std::pair<std::string, std::string>> found;
+  if (t.kind == explain_kind::pod)
+    for (std::uint32_t i = 0; i < s.cluster.size(); ++i)
+      for (int chip : chips_of(s.cluster.in_use(node_id{i})))
+        if (s.cluster.holder(node_id{i}, chip) == full) found.emplace_back(full, std::string(s.cluster.name(node_id{i})));
   for (const fault_job& job : s.fault_jobs)
     for (const fault_pod& p : job.pods)
       if (!p.node.empty() && (t.kind == explain_kind::pod ? p.name == full : job.name == full))
@@ -120,6 +122,21 @@ ojson suggestion_json(const snapshot& s, const suggestion& x) {
 }
 
 }  // namespace
+
+result<explain_target> parse_explain_target(std::string_view kind, std::string_view namespaced_name) {
+  explain_target t;
+  if (kind == "pod") t.kind = explain_kind::pod;
+  else if (kind == "group") t.kind = explain_kind::group;
+  else if (kind == "service") t.kind = explain_kind::service;
+  else return error{"target", fmt::format("kind \"{}\" is not pod, group or service", kind)};
+  const auto slash = namespaced_name.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == namespaced_name.size() ||
+      namespaced_name.find('/', slash + 1) != std::string_view::npos)
+    return error{"target", fmt::format("{} \"{}\" is not NAMESPACE/NAME", kind, namespaced_name)};
+  t.namespace_name = std::string(namespaced_name.substr(0, slash));
+  t.name = std::string(namespaced_name.substr(slash + 1));
+  return t;
+}
 
 result<std::string> explain_json(std::string_view snapshot_json, const explain_json_options& opt) {
   auto in = prepare_snapshot(snapshot_json, opt.input);

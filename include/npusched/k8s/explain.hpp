@@ -25,6 +25,11 @@ struct explain_target {
   std::string name;
 };
 
+/// A target from its command-line form: `kind` is `pod`, `group` or
+/// `service`, `namespaced_name` is `NAMESPACE/NAME` (both parts non-empty).
+/// Errors have the path `target`.
+[[nodiscard]] result<explain_target> parse_explain_target(std::string_view kind, std::string_view namespaced_name);
+
 struct explain_json_options {
   input_options input;     ///< scheduler name, init-params overrides, what-if objects, fault state
   explain_target target;
