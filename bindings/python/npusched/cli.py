@@ -16,6 +16,7 @@ from typing import Any
 from . import _core, simulate
 from ._api import MAX_NOW, __version__, faults_text, plan_text
 from ._errors import InvalidInput
+from ._explain import explain_text
 
 __all__ = ["main"]
 
@@ -103,6 +104,29 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--scheduler-name", default="volcano", metavar="NAME", help="as for `plan`")
     f.set_defaults(run=_run_faults)
 
+    e = commands.add_parser(
+        "explain",
+        help="explain why a pending pod, gang or inference service does (not) fit",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Plan the snapshot as `plan` does and explain one target: per pod the nodes each "
+        "filter rule excluded (adding up to the cluster's node count), the closest nodes and what they "
+        "lack (or, when placed, the node and the runner-up), the gang and super-pod outcomes, and the "
+        'smallest change that would make it fit, as JSON: {"target":{...},"pods":[...],"gangs":[...],'
+        '"super_pod_jobs":[...],"suggestions":[...]}. A target with nothing pending and nothing running '
+        "is an error (exit 2).",
+        epilog="example:\n  npusched explain snapshot.json --group train/llama-pretrain --now 1700000000\n"
+        "  npusched explain snapshot.json --service serving/llama --extra-objects new-pods.json",
+    )
+    e.add_argument("snapshot", metavar="SNAPSHOT.json", help="the snapshot file; - reads standard input")
+    which = e.add_mutually_exclusive_group(required=True)
+    which.add_argument("--pod", metavar="NS/NAME", help="a pending pod")
+    which.add_argument("--group", metavar="NS/NAME", help="a PodGroup (gang): its pending pods")
+    which.add_argument("--service", metavar="NS/NAME", help="the pending pods labelled ome.io/inferenceservice=NAME")
+    for option in ("--extra-objects", "--state", "--scheduler-name", "--super-pod-size", "--reserve-nodes"):
+        e.add_argument(option, **_plan_option(p, option))
+    _add_now(e)
+    e.set_defaults(run=_run_explain)
+
     d = commands.add_parser(
         "demo",
         help="plan the built-in demo cluster and show the result",
@@ -113,6 +137,13 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", help="print the raw plan JSON instead of a table")
     d.set_defaults(run=_run_demo)
     return parser
+
+
+def _plan_option(plan: argparse.ArgumentParser, option: str) -> dict[str, Any]:
+    """The settings of one of `plan`'s options, for a command that takes it the same way."""
+    action = next(a for a in plan._actions if option in a.option_strings)
+    return {"dest": action.dest, "type": action.type, "default": action.default, "metavar": action.metavar,
+            "help": action.help}
 
 
 def _add_now(p: argparse.ArgumentParser) -> None:
@@ -195,6 +226,33 @@ def _run_faults(args: argparse.Namespace) -> int:
         return _fail(str(e))
     try:
         text = faults_text(data, state, args.now, scheduler_name=args.scheduler_name)
+    except InvalidInput as e:
+        return _fail(f"{source}: {e}")
+    _emit(text)
+    return EXIT_OK
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    source = "standard input" if args.snapshot == "-" else args.snapshot
+    try:
+        data = _read(args.snapshot)
+        extra = _read(args.extra_objects)
+        state = _read(args.state)
+    except _Unreadable as e:
+        return _fail(str(e))
+    try:
+        text = explain_text(
+            data,
+            pod=args.pod,
+            group=args.group,
+            service=args.service,
+            extra_objects=extra,
+            state=state,
+            now=args.now,
+            scheduler_name=args.scheduler_name,
+            super_pod_size=args.super_pod_size,
+            reserve_nodes=args.reserve_nodes,
+        )
     except InvalidInput as e:
         return _fail(f"{source}: {e}")
     _emit(text)
