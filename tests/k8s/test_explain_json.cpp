@@ -117,23 +117,6 @@ TEST(ExplainJson, PlanMessagesCountTheBrokenDataNodes) {
       << out["unschedulable"][0]["message"];
 }
 
-// `per_pod[i]` idle super-pod nodes in super-pod i (one ClusterD record each).
-std::vector<json> superpod_cluster(const std::vector<int>& per_pod) {
-  std::vector<json> items;
-  std::vector<std::pair<std::string, json>> records;
-  for (std::size_t p = 0; p < per_pod.size(); ++p)
-    for (int i = 0; i < per_pod[p]; ++i) {
-      const std::string name = "sp" + std::to_string(p) + "-" + std::to_string(i);
-      items.push_back(npu_node(name, "module-a3-16-super-pod", 16));
-      json rec = clusterd_record(name);
-      rec["SuperPodID"] = static_cast<int>(p);
-      rec["ServerIndex"] = i;
-      records.emplace_back(name, rec);
-    }
-  items.push_back(clusterd_cm(records));
-  return items;
-}
-
 // A super-pod gang of `pods` 16-NPU pods with the given sp-block.
 std::vector<json> superpod_gang(std::vector<json> items, int pods, const std::string& sp_block) {
   json pg = podgroup("serving", "decode");

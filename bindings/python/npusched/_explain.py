@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from . import _core
-from ._api import _state_text, _unix_seconds, check_plan_options, snapshot_text
+from ._api import plan_inputs
 from ._errors import InvalidInput
 
 __all__ = ["explain", "explain_text"]
@@ -48,53 +48,30 @@ def explain(
     Raises :class:`npusched.InvalidInput` for a bad snapshot, not exactly one
     target, or a target that is neither pending nor running.
     """
-    result: dict[str, Any] = json.loads(
-        explain_text(
-            snapshot,
-            pod=pod,
-            group=group,
-            service=service,
-            extra_objects=extra_objects,
-            state=state,
-            now=now,
-            scheduler_name=scheduler_name,
-            super_pod_size=super_pod_size,
-            reserve_nodes=reserve_nodes,
-        )
-    )
+    kind, target = _target(pod, group, service)
+    text = explain_text(snapshot, kind, target, extra_objects=extra_objects, state=state, now=now,
+                        scheduler_name=scheduler_name, super_pod_size=super_pod_size, reserve_nodes=reserve_nodes)
+    result: dict[str, Any] = json.loads(text)
     return result
 
 
 def explain_text(
-    snapshot: Any,
-    *,
-    pod: str | None = None,
-    group: str | None = None,
-    service: str | None = None,
-    extra_objects: Any = None,
-    state: Any = None,
-    now: int | None = None,
-    scheduler_name: str = "volcano",
-    super_pod_size: int | None = None,
-    reserve_nodes: int | None = None,
+    snapshot: Any, kind: str, target: str, *, extra_objects: Any = None, state: Any = None, now: int | None = None,
+    scheduler_name: str = "volcano", super_pod_size: int | None = None, reserve_nodes: int | None = None,
 ) -> str:
-    """Like :func:`explain`, but returns the adapter's compact JSON text unchanged."""
+    """Like :func:`explain` for target ``kind`` (``"pod"``, ``"group"`` or
+    ``"service"``) ``target`` (``"NAMESPACE/NAME"``), but returns the
+    adapter's compact JSON text unchanged."""
+    inputs = plan_inputs(snapshot, now, scheduler_name, super_pod_size, reserve_nodes, extra_objects, state)
+    return _core.explain_json(kind=kind, target=target, **inputs)
+
+
+def _target(pod: Any, group: Any, service: Any) -> tuple[str, str]:
+    """The one target given, as (kind, "NAMESPACE/NAME")."""
     given = [(kind, value) for kind, value in (("pod", pod), ("group", group), ("service", service)) if value is not None]
     if len(given) != 1:
         raise InvalidInput(f"target: give exactly one of pod, group or service (got {len(given)})")
     kind, target = given[0]
     if not isinstance(target, str):
         raise InvalidInput(f"{kind}: expected a str NAMESPACE/NAME, got {type(target).__name__}")
-    check_plan_options(scheduler_name, super_pod_size, reserve_nodes)
-    extra = "" if extra_objects is None else snapshot_text(extra_objects, "extra_objects")
-    return _core.explain_json(
-        snapshot_text(snapshot),
-        kind,
-        target,
-        _unix_seconds(now),
-        scheduler_name,
-        super_pod_size,
-        reserve_nodes,
-        extra,
-        _state_text(state),
-    )
+    return kind, target

@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import _core, simulate
@@ -194,6 +194,12 @@ def _read(path: str | None) -> bytes | None:
 
 
 def _run_plan(args: argparse.Namespace) -> int:
+    return _run_on_plan_inputs(args, lambda data, options: plan_text(data, **options))
+
+
+def _run_on_plan_inputs(args: argparse.Namespace, run: Callable[[bytes | None, dict[str, Any]], str]) -> int:
+    """Reads the snapshot, what-if objects and state files of a command built on a plan and prints what
+    `run(snapshot, plan options)` returns."""
     source = "standard input" if args.snapshot == "-" else args.snapshot
     try:
         data = _read(args.snapshot)
@@ -201,16 +207,10 @@ def _run_plan(args: argparse.Namespace) -> int:
         state = _read(args.state)
     except _Unreadable as e:
         return _fail(str(e))
+    options = {"now": args.now, "scheduler_name": args.scheduler_name, "super_pod_size": args.super_pod_size,
+               "reserve_nodes": args.reserve_nodes, "extra_objects": extra, "state": state}
     try:
-        text = plan_text(
-            data,
-            now=args.now,
-            scheduler_name=args.scheduler_name,
-            super_pod_size=args.super_pod_size,
-            reserve_nodes=args.reserve_nodes,
-            extra_objects=extra,
-            state=state,
-        )
+        text = run(data, options)
     except InvalidInput as e:
         return _fail(f"{source}: {e}")
     _emit(text)
@@ -233,30 +233,9 @@ def _run_faults(args: argparse.Namespace) -> int:
 
 
 def _run_explain(args: argparse.Namespace) -> int:
-    source = "standard input" if args.snapshot == "-" else args.snapshot
-    try:
-        data = _read(args.snapshot)
-        extra = _read(args.extra_objects)
-        state = _read(args.state)
-    except _Unreadable as e:
-        return _fail(str(e))
-    try:
-        text = explain_text(
-            data,
-            pod=args.pod,
-            group=args.group,
-            service=args.service,
-            extra_objects=extra,
-            state=state,
-            now=args.now,
-            scheduler_name=args.scheduler_name,
-            super_pod_size=args.super_pod_size,
-            reserve_nodes=args.reserve_nodes,
-        )
-    except InvalidInput as e:
-        return _fail(f"{source}: {e}")
-    _emit(text)
-    return EXIT_OK
+    targets = (("pod", args.pod), ("group", args.group), ("service", args.service))
+    kind, target = next((k, v) for k, v in targets if v is not None)  # argparse requires exactly one
+    return _run_on_plan_inputs(args, lambda data, options: explain_text(data, kind, target, **options))
 
 
 def _run_demo(args: argparse.Namespace) -> int:
