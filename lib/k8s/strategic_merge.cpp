@@ -16,6 +16,9 @@ bool string_map_field(std::string_view field) {
   return false;
 }
 
+// Pointer fields of the Go types: a zero there is a value, not an omission.
+bool pointer_field(std::string_view field) { return field == "minReplicas" || field == "size"; }
+
 bool zero(const ojson& v) {
   return (v.is_boolean() && !v.get<bool>()) || (v.is_number() && v == 0) || (v.is_string() && v.get_ref<const std::string&>().empty());
 }
@@ -32,7 +35,11 @@ ojson merge_object(const ojson& base, const ojson& patch, bool keep_all) {
     }
     auto it = out.find(k);
     if (it == out.end() || it->is_null()) {
-      if (!zero(v)) out[k] = v;
+      if (!zero(v) || pointer_field(k)) out[k] = v;
+      continue;
+    }
+    if (pointer_field(k) && !v.is_structured()) {
+      *it = v;
       continue;
     }
     *it = merge_value(k, *it, v);

@@ -19,7 +19,8 @@ namespace npusched::k8s::detail {
 ///   elements are appended in patch order;
 /// - other lists are replaced when the patch gives a non-empty one;
 /// - other scalars: the patch wins unless it is a zero value (`false`, `0`, `""`),
-///   which the Go types omit and so cannot override.
+///   which the Go types omit and so cannot override — except the pointer fields
+///   `minReplicas` and `size`, where 0 is a value.
 [[nodiscard]] nlohmann::ordered_json strategic_merge(const nlohmann::ordered_json& base,
                                                      const nlohmann::ordered_json& patch);
 
