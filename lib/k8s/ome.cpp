@@ -3,7 +3,6 @@
 // metadata. ome_workloads.cpp builds the objects. Rules: docs/ome.md.
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 #include <tuple>
 
@@ -12,7 +11,6 @@
 #include "detail.hpp"
 #include "documents.hpp"
 #include "ome_detail.hpp"
-#include "sha256.hpp"
 #include "strategic_merge.hpp"
 
 namespace npusched::k8s {
@@ -98,15 +96,6 @@ std::map<std::string, std::string> string_map_member(const object_ref& ref, cons
   return out;
 }
 
-std::string model_ready_label(const model_info& m) {
-  auto shorten = [](const std::string& name, std::size_t budget) {
-    if (name.size() <= budget) return name;
-    return sha256_hex(name).substr(0, 8) + "-" + name.substr(name.size() - (budget - 9));
-  };
-  if (m.kind == "ClusterBaseModel") return "models.ome.io/clusterbasemodel." + shorten(m.name, 32);
-  return "models.ome.io/" + shorten(m.ns, 16) + ".basemodel." + shorten(m.name, 32);
-}
-
 void service_context::warn(std::string code, std::string path, std::string message) const {
   warnings->push_back(ome_warning{std::move(code), isvc.label(), isvc.source, std::move(path), std::move(message)});
 }
@@ -180,127 +169,6 @@ struct inventory {
 };
 
 std::string key_of(const object_ref& r) { return r.label(); }
-
-// ---------------------------------------------------------------------------
-// Model and runtime
-
-model_info read_model(const input_object& o) {
-  model_info m;
-  m.kind = o.ref.kind;
-  m.ns = o.ref.ns;
-  m.name = o.ref.name;
-  const ojson& v = *o.value;
-  const auto annotations = string_map_member(o.ref, v["metadata"], "metadata", "annotations");
-  if (auto it = annotations.find("models.ome.io/category"); it != annotations.end()) m.category = it->second;
-  for (const auto& [k, val] : annotations)
-    if (k.starts_with("ome.io/decryption")) m.decryption_annotations.emplace(k, val);
-  const ojson* spec = object_member(o.ref, v, "", "spec");
-  if (!spec) return m;
-  if (const ojson* d = member(*spec, "disabled"); d && d->is_boolean() && d->get<bool>())
-    ome_fail(o.ref.at("spec.disabled"), "the model is disabled");
-  m.vendor = string_member(o.ref, *spec, "spec", "vendor").value_or("");
-  m.parameter_size = string_member(o.ref, *spec, "spec", "modelParameterSize").value_or("");
-  m.architecture = string_member(o.ref, *spec, "spec", "modelArchitecture").value_or("");
-  m.quantization = string_member(o.ref, *spec, "spec", "quantization").value_or("");
-  if (const ojson* f = object_member(o.ref, *spec, "spec", "modelFormat")) {
-    m.format = string_member(o.ref, *f, "spec.modelFormat", "name").value_or("");
-    m.format_version = string_member(o.ref, *f, "spec.modelFormat", "version").value_or("");
-  }
-  if (const ojson* f = object_member(o.ref, *spec, "spec", "modelFramework")) {
-    m.framework = string_member(o.ref, *f, "spec.modelFramework", "name").value_or("");
-    m.framework_version = string_member(o.ref, *f, "spec.modelFramework", "version").value_or("");
-  }
-  if (const ojson* s = object_member(o.ref, *spec, "spec", "storage"))
-    m.storage_path = string_member(o.ref, *s, "spec.storage", "path").value_or("");
-  return m;
-}
-
-/// `7B`, `1.5B`, `500M`, `1T` as a count of parameters; nothing if it does not read.
-std::optional<double> parameter_count(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  double scale = 1;
-  switch (s.back()) {
-    case 'K': case 'k': scale = 1e3; break;
-    case 'M': case 'm': scale = 1e6; break;
-    case 'B': case 'b': case 'G': case 'g': scale = 1e9; break;
-    case 'T': case 't': scale = 1e12; break;
-    default: scale = 0;
-  }
-  if (scale != 0) s.remove_suffix(1);
-  else scale = 1;
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v * scale;
-}
-
-/// Compares dotted versions numerically, part by part (a missing part is 0).
-int compare_versions(std::string_view a, std::string_view b) {
-  while (!a.empty() || !b.empty()) {
-    auto part = [](std::string_view& s) {
-      const std::size_t dot = s.find('.');
-      std::string_view p = s.substr(0, dot);
-      s = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
-      std::int64_t v = 0;
-      std::from_chars(p.data(), p.data() + p.size(), v);
-      return v;
-    };
-    const auto x = part(a), y = part(b);
-    if (x != y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
-bool version_matches(std::string_view op, std::string_view want, std::string_view have) {
-  if (want.empty()) return true;
-  const int c = compare_versions(have, want);
-  if (op == "GreaterThan") return c > 0;
-  if (op == "GreaterThanOrEqual") return c >= 0;
-  if (op == "LessThan") return c < 0;
-  if (op == "LessThanOrEqual") return c <= 0;
-  return c == 0;
-}
-
-/// Why OME would refuse the runtime for the model, or nothing.
-std::optional<std::string> runtime_refusal(const object_ref& rt, const ojson& spec, const model_info& m,
-                                           bool model_known) {
-  if (const ojson* d = member(spec, "disabled"); d && d->is_boolean() && d->get<bool>())
-    return fmt::format("{} is disabled", rt.label());
-  if (!model_known) return std::nullopt;
-  if (const ojson* formats = member(spec, "supportedModelFormats"); formats && formats->is_array() && !formats->empty()) {
-    bool any = false;
-    for (const ojson& f : *formats) {
-      auto sub = [&](std::string_view key, std::string_view have_name, std::string_view have_version) {
-        const ojson* s = member(f, key);
-        if (!s || !s->is_object()) return true;
-        const std::string name = s->value("name", "");
-        if (!name.empty() && name != have_name) return false;
-        return version_matches(s->value("operator", "Equal"), s->value("version", ""), have_version);
-      };
-      const std::string arch = f.is_object() ? f.value("modelArchitecture", "") : "";
-      const std::string quant = f.is_object() ? f.value("quantization", "") : "";
-      if (sub("modelFormat", m.format, m.format_version) && sub("modelFramework", m.framework, m.framework_version) &&
-          (arch.empty() || arch == m.architecture) && (quant.empty() || quant == m.quantization)) {
-        any = true;
-        break;
-      }
-    }
-    if (!any)
-      return fmt::format("no supportedModelFormats entry of {} matches the model's format {} {}, framework {} {}, "
-                         "architecture {}",
-                         rt.label(), m.format, m.format_version, m.framework, m.framework_version, m.architecture);
-  }
-  const ojson* range = member(spec, "modelSizeRange");
-  if (range && range->is_object() && !m.parameter_size.empty()) {
-    const auto size = parameter_count(m.parameter_size);
-    const auto lo = parameter_count(range->value("min", ""));
-    const auto hi = parameter_count(range->value("max", ""));
-    if (size && ((lo && *size < *lo) || (hi && *size > *hi)))
-      return fmt::format("the model's modelParameterSize {} is outside the modelSizeRange {}-{} of {}",
-                         m.parameter_size, range->value("min", ""), range->value("max", ""), rt.label());
-  }
-  return std::nullopt;
-}
 
 // ---------------------------------------------------------------------------
 // MindCluster keys and where the decoder reads them
@@ -489,9 +357,9 @@ void component_metadata(const service_context& ctx, const ojson& isvc, component
   if (a.contains("volcano")) c.queue_labels["ray.io/scheduler-name"] = "volcano";
 }
 
-const input_object* lookup(const inventory& inv, const std::map<std::string, input_object>& in, std::string_view ns_kind,
+/// The namespaced object first, then the cluster-scoped one, as OME looks them up.
+const input_object* lookup(const std::map<std::string, input_object>& in, std::string_view ns_kind,
                            std::string_view cluster_kind, const std::string& ns, const std::string& name) {
-  (void)inv;
   if (auto it = in.find(fmt::format("{} {}/{}", ns_kind, ns, name)); it != in.end()) return &it->second;
   if (auto it = in.find(fmt::format("{} {}", cluster_kind, name)); it != in.end()) return &it->second;
   return nullptr;
@@ -530,7 +398,7 @@ ome_service expand_service(const inventory& inv, const input_object& o, const om
   if (!member(*spec_p, "engine"))
     ome_fail(ref.at("spec.engine"), "missing: the engine component is required (give at least engine: {})");
 
-  const input_object* rt = lookup(inv, inv.runtimes, "ServingRuntime", "ClusterServingRuntime", ref.ns, *runtime_name);
+  const input_object* rt = lookup(inv.runtimes, "ServingRuntime", "ClusterServingRuntime", ref.ns, *runtime_name);
   if (!rt)
     ome_fail(ref.at("spec.runtime.name"),
              fmt::format("no ServingRuntime {}/{} or ClusterServingRuntime {} among the inputs", ref.ns, *runtime_name,
@@ -543,9 +411,9 @@ ome_service expand_service(const inventory& inv, const input_object& o, const om
   svc.runtime = rt->ref.kind == "ClusterServingRuntime" ? "ClusterServingRuntime/" + rt->ref.name
                                                         : "ServingRuntime/" + rt->ref.ns + "/" + rt->ref.name;
 
-  const input_object* mo = lookup(inv, inv.models, "BaseModel", "ClusterBaseModel", ref.ns, *model_name);
+  const input_object* mo = lookup(inv.models, "BaseModel", "ClusterBaseModel", ref.ns, *model_name);
   if (mo) {
-    ctx.model = read_model(*mo);
+    ctx.model = read_model(mo->ref, *mo->value);
   } else {
     ctx.model.name = *model_name;
     ctx.warn("model_not_found", "spec.model.name",
@@ -668,11 +536,10 @@ void read_context(std::string_view text, std::vector<detail::document>& docs, in
 std::string dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
 
 ome_expansion expand(const std::vector<source_document>& inputs, std::string_view context, const ome_options& opt) {
+  // The inventory points into these: each is filled completely before it is indexed.
   std::vector<detail::document> docs;
-  docs.reserve(64);
   inventory inv;
   read_inputs(inputs, docs, inv);
-  // docs must not reallocate now: the inventory points into it.
   std::vector<detail::document> context_docs;
   read_context(context, context_docs, inv);
 

@@ -67,6 +67,18 @@ struct model_info {
 /// The node label OME's model agent sets where the model is ready.
 [[nodiscard]] std::string model_ready_label(const model_info& m);
 
+/// The model as a BaseModel / ClusterBaseModel object describes it. A
+/// disabled model is an error.
+[[nodiscard]] model_info read_model(const object_ref& ref, const ojson& value);
+
+/// Why OME would refuse to deploy runtime `rt` (its `spec`) for model `m`,
+/// or nothing: the runtime is disabled; no `supportedModelFormats` entry
+/// matches the model's format, framework, architecture and quantization; the
+/// model's `modelParameterSize` lies outside `modelSizeRange`. With
+/// `model_known` false only the runtime's own state is checked.
+[[nodiscard]] std::optional<std::string> runtime_refusal(const object_ref& rt, const ojson& spec, const model_info& m,
+                                                         bool model_known);
+
 /// One component to create, after merge and mode decision.
 struct component_plan {
   std::string key;       ///< `engine`, `decoder`, `router`

@@ -771,9 +771,6 @@ TEST(OmeWarnings, ModelNotFoundUsesDefaults) {
 }
 
 TEST(OmeContext, RuntimesAndModelsComeFromTheContextList) {
-  const json ctx = {{"kind", "List"},
-                    {"items", json::array({json::parse(json(ojson::parse(R"({"a":1})")).dump())})}};
-  (void)ctx;
   auto rt = detail::read_documents({"rt.yaml", small_runtime});
   auto model = detail::read_documents({"model.yaml", small_model});
   ASSERT_TRUE(rt && model);
