@@ -533,6 +533,31 @@ void read_context(std::string_view text, std::vector<detail::document>& docs, in
   }
 }
 
+/// `a.yaml[2]` before `a.yaml[10]`: runs of digits compare as numbers.
+bool natural_less(std::string_view a, std::string_view b) {
+  std::size_t i = 0, j = 0;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      std::size_t ie = i, je = j;
+      while (ie < a.size() && digit(a[ie])) ++ie;
+      while (je < b.size() && digit(b[je])) ++je;
+      std::string_view x = a.substr(i, ie - i), y = b.substr(j, je - j);
+      while (x.size() > 1 && x.front() == '0') x.remove_prefix(1);
+      while (y.size() > 1 && y.front() == '0') y.remove_prefix(1);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = ie;
+      j = je;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
 std::string dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
 
 ome_expansion expand(const std::vector<source_document>& inputs, std::string_view context, const ome_options& opt) {
@@ -555,7 +580,8 @@ ome_expansion expand(const std::vector<source_document>& inputs, std::string_vie
   e.applied_json = dump(applied);
   e.objects_json = dump(objects);
   std::stable_sort(e.warnings.begin(), e.warnings.end(), [](const ome_warning& a, const ome_warning& b) {
-    return std::tie(a.source, a.path) < std::tie(b.source, b.path);
+    if (a.source != b.source) return natural_less(a.source, b.source);
+    return a.path < b.path;
   });
   return e;
 }

@@ -95,6 +95,23 @@ TEST(OmeWarnings, CodesPathsAndObjects) {
   }
 }
 
+TEST(OmeWarnings, OrderedBySourceWithIndicesAsNumbers) {
+  auto service = [](const std::string& name, const std::string& model) {
+    return "apiVersion: ome.io/v1beta1\nkind: InferenceService\nmetadata: {name: " + name +
+           ", namespace: ns}\nspec:\n  model: {name: " + model + "}\n  runtime: {name: rt}\n  engine: {}\n";
+  };
+  std::string text = std::string(small_runtime) + "---\n" + small_model + "---\n" + service("svc-b", "mx");
+  for (int i = 3; i < 10; ++i) text += "---\nkind: Pod\nmetadata: {name: p" + std::to_string(i) + ", namespace: ns}\n";
+  text += "---\n" + service("svc-a", "my");
+  const auto e = expand_ok({{"f.yaml", text}});
+  std::vector<std::string> sources;
+  for (const auto& w : e.warnings)
+    if (w.code == "model_not_found") sources.push_back(w.source);
+  EXPECT_EQ(sources, (std::vector<std::string>{"f.yaml[2]", "f.yaml[10]"}));
+  ASSERT_EQ(e.services.size(), 2u);
+  EXPECT_EQ(e.services[0].name, "svc-a");  // services by namespace, then name
+}
+
 TEST(OmeWarnings, RunnerWithoutNameKeepsTheRuntimeName) {
   const auto e = expand_ok(small("  engine:\n    runner: {env: [{name: A, value: b}]}\n"));
   const json pod = of_kind(objects(e), "Pod")[0];
