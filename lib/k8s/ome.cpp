@@ -46,6 +46,15 @@ namespace {
 
 std::string json_type(const ojson& v) { return v.type_name(); }
 
+/// What to do when YAML typed a value the field wants as a string.
+std::string quote_hint(const ojson& v) {
+  if (v.is_boolean())
+    return fmt::format(" (YAML read an unquoted on/off/yes/no/true/false/y/n as a boolean: quote it, \"{}\")",
+                       v.get<bool>() ? "on" : "off");
+  if (v.is_number()) return fmt::format(" (quote it: \"{}\")", v.dump());
+  return "";
+}
+
 [[noreturn]] void fail_type(const object_ref& ref, const std::string& path, std::string_view want, const ojson& v) {
   ome_fail(ref.at(path), fmt::format("expected {}, got {}", want, json_type(v)));
 }
@@ -62,7 +71,8 @@ std::optional<std::string> string_member(const object_ref& ref, const ojson& obj
                                          std::string_view key) {
   const ojson* v = member(obj, key);
   if (!v) return std::nullopt;
-  if (!v->is_string()) fail_type(ref, field_path(obj_path, key), "a string", *v);
+  if (!v->is_string())
+    ome_fail(ref.at(field_path(obj_path, key)), fmt::format("expected a string, got {}{}", json_type(*v), quote_hint(*v)));
   return v->get<std::string>();
 }
 
@@ -85,13 +95,7 @@ std::map<std::string, std::string> string_map_member(const object_ref& ref, cons
       out.emplace(k, v.get<std::string>());
       continue;
     }
-    std::string hint;
-    if (v.is_boolean())
-      hint = fmt::format(" (YAML read an unquoted on/off/yes/no/true/false as a boolean: quote it, \"{}\")",
-                         v.get<bool>() ? "on" : "off");
-    else if (v.is_number())
-      hint = fmt::format(" (quote it: \"{}\")", v.dump());
-    ome_fail(ref.at(key_path(base, k)), fmt::format("expected a string, got {}{}", json_type(v), hint));
+    ome_fail(ref.at(key_path(base, k)), fmt::format("expected a string, got {}{}", json_type(v), quote_hint(v)));
   }
   return out;
 }
