@@ -181,9 +181,4 @@ result<std::vector<document>> read_documents(const source_document& in) {
   return read_yaml(in);
 }
 
-bool is_deploy_tool_config(const nlohmann::ordered_json& value) {
-  return value.is_object() && !value.contains("kind") &&
-         (value.contains("inference_service") || value.contains("app_name"));
-}
-
 }  // namespace npusched::k8s::detail

@@ -31,8 +31,4 @@ struct document {
 /// and the line and column.
 [[nodiscard]] result<std::vector<document>> read_documents(const source_document& in);
 
-/// True for the short config of the MindCluster deployment tool: an object
-/// without `kind` that has `inference_service` or `app_name`.
-[[nodiscard]] bool is_deploy_tool_config(const nlohmann::ordered_json& value);
-
 }  // namespace npusched::k8s::detail

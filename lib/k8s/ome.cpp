@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "deploy_tool_config.hpp"
 #include "detail.hpp"
 #include "documents.hpp"
 #include "ome_detail.hpp"

@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "deploy_tool_config.hpp"
 #include "documents.hpp"
 #include "ome_fixtures.hpp"
 #include "sha1.hpp"
