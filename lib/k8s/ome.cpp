@@ -131,9 +131,6 @@ struct input_object {
 object_ref identify(const detail::document& d) {
   object_ref ref{d.source, "", "", ""};
   if (!d.value.is_object()) ome_fail(d.source, fmt::format("expected an object, got {}", json_type(d.value)));
-  if (is_deploy_tool_config(d.value))
-    ome_fail(d.source,
-             "is a deployment-tool config; give the InferenceService, runtime and model documents it stands for");
   const ojson* kind = member(d.value, "kind");
   if (!kind) ome_fail(d.source + ": kind", "missing");
   if (!kind->is_string()) ome_fail(d.source + ": kind", fmt::format("expected a string, got {}", json_type(*kind)));
@@ -502,12 +499,49 @@ ome_service expand_service(const inventory& inv, const input_object& o, const om
   return svc;
 }
 
-void read_inputs(const std::vector<source_document>& inputs, std::vector<detail::document>& docs, inventory& inv) {
-  for (const source_document& in : inputs) {
-    auto r = read_documents(in);
+void read_all(const source_document& in, std::vector<detail::document>& docs) {
+  auto r = read_documents(in);
+  if (!r) throw ome_failure{r.err()};
+  for (auto& d : *r) docs.push_back(std::move(d));
+}
+
+/// The runtime a deploy-tool config names, as OME looks it up: the namespaced
+/// ServingRuntime first, then the ClusterServingRuntime; inputs before the context.
+const ojson* named_runtime(const ojson& config, const std::vector<detail::document>& docs,
+                           const std::vector<detail::document>& context) {
+  const ojson* svc = member(config, "inference_service");
+  const ojson* name = svc ? member(*svc, "runtime_name") : nullptr;
+  if (!name || !name->is_string()) return nullptr;
+  const ojson* ns = member(config, "app_namespace");
+  const std::string want_ns = ns && ns->is_string() && !ns->get<std::string>().empty() ? ns->get<std::string>() : "default";
+  for (const char* kind : {"ServingRuntime", "ClusterServingRuntime"})
+    for (const auto* list : {&docs, &context})
+      for (const detail::document& d : *list) {
+        const ojson* k = member(d.value, "kind");
+        const ojson* md = member(d.value, "metadata");
+        const ojson* n = md ? member(*md, "name") : nullptr;
+        if (!k || *k != kind || !n || *n != *name) continue;
+        const ojson* dns = member(*md, "namespace");
+        if (std::string_view(kind) == "ServingRuntime" && !(dns ? *dns == want_ns : want_ns == "default")) continue;
+        return &d.value;
+      }
+  return nullptr;
+}
+
+/// Each deploy-tool config among `docs` replaced by the InferenceService the
+/// tool would generate from it (its warnings kept).
+void generate_from_deploy_configs(std::vector<detail::document>& docs, const std::vector<detail::document>& context,
+                                  std::vector<ome_warning>& warnings) {
+  for (detail::document& d : docs) {
+    if (!is_deploy_tool_config(d.value)) continue;
+    auto r = inference_service_from_deploy_config(d.value, d.source, named_runtime(d.value, docs, context));
     if (!r) throw ome_failure{r.err()};
-    for (auto& d : *r) docs.push_back(std::move(d));
+    d.value = std::move(r->inference_service);
+    for (ome_warning& w : r->warnings) warnings.push_back(std::move(w));
   }
+}
+
+void index_inputs(std::vector<detail::document>& docs, inventory& inv) {
   std::map<std::string, std::string> seen;  // key → source
   for (std::size_t i = 0; i < docs.size(); ++i) {
     const object_ref ref = identify(docs[i]);
@@ -522,13 +556,8 @@ void read_inputs(const std::vector<source_document>& inputs, std::vector<detail:
   }
 }
 
-void read_context(std::string_view text, std::vector<detail::document>& docs, inventory& inv) {
-  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return;
-  auto r = read_documents(source_document{"context", std::string(text)});
-  if (!r) throw ome_failure{r.err()};
-  const std::size_t first = docs.size();
-  for (auto& d : *r) docs.push_back(std::move(d));
-  for (std::size_t i = first; i < docs.size(); ++i) {
+void index_context(std::vector<detail::document>& docs, inventory& inv) {
+  for (std::size_t i = 0; i < docs.size(); ++i) {
     const ojson& v = docs[i].value;
     const ojson* kind = member(v, "kind");
     if (!kind || !kind->is_string() || !is_ome_kind(kind->get<std::string>()) || *kind == "InferenceService") continue;
@@ -568,15 +597,19 @@ std::string dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_ha
 ome_expansion expand(const std::vector<source_document>& inputs, std::string_view context, const ome_options& opt) {
   // The inventory points into these: each is filled completely before it is indexed.
   std::vector<detail::document> docs;
-  inventory inv;
-  read_inputs(inputs, docs, inv);
+  for (const source_document& in : inputs) read_all(in, docs);
   std::vector<detail::document> context_docs;
-  read_context(context, context_docs, inv);
+  if (context.find_first_not_of(" \t\r\n") != std::string_view::npos)
+    read_all(source_document{"context", std::string(context)}, context_docs);
+  ome_expansion e;
+  generate_from_deploy_configs(docs, context_docs, e.warnings);
+  inventory inv;
+  index_inputs(docs, inv);
+  index_context(context_docs, inv);
 
   std::sort(inv.isvcs.begin(), inv.isvcs.end(), [](const input_object& a, const input_object& b) {
     return std::tie(a.ref.ns, a.ref.name) < std::tie(b.ref.ns, b.ref.name);
   });
-  ome_expansion e;
   ojson objects = ojson::array();
   for (const input_object& o : inv.isvcs) e.services.push_back(expand_service(inv, o, opt, e.warnings, objects));
   for (const input_object& o : inv.passthrough) objects.push_back(*o.value);
