@@ -11,6 +11,7 @@
 
 #include "detail.hpp"
 #include "npusched/k8s/snapshot.hpp"
+#include "npusched/summary.hpp"
 
 namespace npusched::k8s {
 
@@ -138,6 +139,30 @@ ojson gangs(const snapshot& snap, const plan_result& plan) {
   return out;
 }
 
+/// The cluster summary (`summarize`) plus the adapter's excluded-node count.
+ojson summary(const snapshot& snap, const plan_result& plan) {
+  const cluster_summary s = summarize(snap.cluster, snap.workload, plan);
+  ojson types = ojson::array();
+  for (const type_summary& t : s.types) {
+    ojson entry = ojson::object();
+    entry["type"] = t.type == accelerator_type::none ? std::string("cpu-only") : std::string(to_string(t.type));
+    entry["nodes"] = t.nodes;
+    entry["usable_nodes"] = t.usable_nodes;
+    entry["npus"] = t.npus;
+    entry["free_npus_before"] = t.free_npus_before;
+    entry["free_npus_after"] = t.free_npus_after;
+    entry["unusable_nodes"] = t.unusable;
+    types.push_back(std::move(entry));
+  }
+  ojson out = ojson::object();
+  out["types"] = std::move(types);
+  out["excluded_nodes"] = snap.excluded_nodes.size();
+  out["pending"] = s.pending;
+  out["placed"] = s.placed;
+  out["unplaced"] = s.unplaced;
+  return out;
+}
+
 }  // namespace
 
 std::string encode_plan(const snapshot& snap, const plan_result& plan, const encode_options& opt) {
@@ -204,6 +229,7 @@ std::string encode_plan(const snapshot& snap, const plan_result& plan, const enc
   out["excluded_nodes"] = std::move(excluded);
   out["super_pod_jobs"] = super_pod_jobs(snap, plan);
   out["gangs"] = gangs(snap, plan);
+  out["summary"] = summary(snap, plan);
   return dump(out);
 }
 
