@@ -43,6 +43,9 @@ struct cluster_summary {
   /// One entry per accelerator type present in the cluster, in
   /// `accelerator_type` declaration order (CPU-only first).
   std::vector<type_summary> types;
+  /// The sums over `types`; its `type` is `none` and `unusable` lists every
+  /// node that takes no new pods, by name.
+  type_summary total;
   int pending = 0;   ///< pending pods of the workload
   int placed = 0;    ///< bindings of the plan
   int unplaced = 0;  ///< pods the plan left unschedulable

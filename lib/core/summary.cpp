@@ -49,9 +49,18 @@ cluster_summary summarize(const cluster& c, const workload& w, const plan_result
   cluster_summary out;
   for (std::size_t i = 0; i < type_count; ++i) {
     if (by_type[i].nodes == 0) continue;
+    type_summary& t = by_type[i];
+    out.total.nodes += t.nodes;
+    out.total.usable_nodes += t.usable_nodes;
+    out.total.npus += t.npus;
+    out.total.free_npus_before += t.free_npus_before;
+    out.total.free_npus_after += t.free_npus_after;
     by_type[i].type = static_cast<accelerator_type>(i);
     out.types.push_back(std::move(by_type[i]));
   }
+  for (std::size_t i = 0; i < c.size(); ++i)
+    if (!takes_new_pods(c, node_id{static_cast<std::uint32_t>(i)}))
+      out.total.unusable.emplace_back(c.name(node_id{static_cast<std::uint32_t>(i)}));
   out.pending = static_cast<int>(w.pods.size());
   out.placed = static_cast<int>(r.bindings.size());
   out.unplaced = static_cast<int>(r.unschedulable.size());

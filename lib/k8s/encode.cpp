@@ -140,22 +140,27 @@ ojson gangs(const snapshot& snap, const plan_result& plan) {
 }
 
 /// The cluster summary (`summarize`) plus the adapter's excluded-node count.
+ojson type_entry(const type_summary& t, std::string type) {
+  ojson entry = ojson::object();
+  entry["type"] = std::move(type);
+  entry["nodes"] = t.nodes;
+  entry["usable_nodes"] = t.usable_nodes;
+  entry["npus"] = t.npus;
+  entry["free_npus_before"] = t.free_npus_before;
+  entry["free_npus_after"] = t.free_npus_after;
+  entry["unusable_nodes"] = t.unusable;
+  return entry;
+}
+
+/// The cluster summary (`summarize`) plus the adapter's excluded-node count.
 ojson summary(const snapshot& snap, const plan_result& plan) {
   const cluster_summary s = summarize(snap.cluster, snap.workload, plan);
   ojson types = ojson::array();
-  for (const type_summary& t : s.types) {
-    ojson entry = ojson::object();
-    entry["type"] = t.type == accelerator_type::none ? std::string("cpu-only") : std::string(to_string(t.type));
-    entry["nodes"] = t.nodes;
-    entry["usable_nodes"] = t.usable_nodes;
-    entry["npus"] = t.npus;
-    entry["free_npus_before"] = t.free_npus_before;
-    entry["free_npus_after"] = t.free_npus_after;
-    entry["unusable_nodes"] = t.unusable;
-    types.push_back(std::move(entry));
-  }
+  for (const type_summary& t : s.types)
+    types.push_back(type_entry(t, t.type == accelerator_type::none ? "cpu-only" : std::string(to_string(t.type))));
   ojson out = ojson::object();
   out["types"] = std::move(types);
+  out["total"] = type_entry(s.total, "all");
   out["excluded_nodes"] = snap.excluded_nodes.size();
   out["pending"] = s.pending;
   out["placed"] = s.placed;

@@ -55,6 +55,8 @@ struct summary_case {
   int want_unplaced;
 };
 
+const T a2 = T::module_910b_8;
+
 class SummaryRules : public ::testing::TestWithParam<summary_case> {};
 
 TEST_P(SummaryRules, Counts) {
@@ -68,7 +70,14 @@ TEST_P(SummaryRules, Counts) {
   EXPECT_EQ(s.unplaced, tc.want_unplaced);
 }
 
-const T a2 = T::module_910b_8;
+TEST(Summary, TotalIsTheSumOverTypes) {
+  const cluster c = must_build({with_health(node_with_free("a", a2, range(0, 3)), node_health::unhealthy),
+                                node_with_free("b", a2, range(0, 7)), cpu_node("cpu"),
+                                cordoned(node_with_free("z", T::module_a3_16, range(0, 15)))});
+  const workload w = one_pod(2);
+  const cluster_summary s = summarize(c, w, plan(c, w));
+  EXPECT_EQ(s.total, (type_summary{T::none, 4, 2, 32, 8, 6, {"a", "z"}}));
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Summary, SummaryRules,
