@@ -54,7 +54,11 @@ def test_plan_scheduler_name(run_cli: RunCli, tmp_path: Path, demo_text: str, no
     path = _write(tmp_path, "snapshot.json", demo_text)
     proc = run_cli("plan", str(path), "--now", str(now), "--scheduler-name", "default-scheduler")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == {"bindings": [], "unschedulable": [], "excluded_nodes": [], "super_pod_jobs": [], "gangs": []}
+    out = json.loads(proc.stdout)
+    summary = out.pop("summary")
+    assert out == {"bindings": [], "unschedulable": [], "excluded_nodes": [], "super_pod_jobs": [], "gangs": []}
+    assert (summary["pending"], summary["placed"], summary["unplaced"]) == (0, 0, 0)
+    assert summary["total"]["free_npus_before"] == summary["total"]["free_npus_after"]
 
 
 def test_plan_is_deterministic(run_cli: RunCli, tmp_path: Path, demo_text: str, now: int) -> None:
@@ -117,11 +121,16 @@ def test_demo_table(run_cli: RunCli, now: int, pending_names: list[str]) -> None
     proc = run_cli("demo", "--now", str(now))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.decode()
+    summary = npusched.plan(npusched.demo_snapshot(), now=now)["summary"]
+    total = summary["total"]
     assert out.startswith(
-        "Demo cluster: 18 nodes (3 module-910b-8, 2 module-a3-16, 13 module-a3-16-super-pod), 18 pending pods."
+        "Demo cluster: 18 nodes (3 module-910b-8, 2 module-a3-16, 13 module-a3-16-super-pod), 18 pending pods: "
+        f"{summary['placed']} placed, {summary['unplaced']} not placed; 0 nodes excluded.\n"
+        f"Free NPUs on usable nodes: {total['free_npus_before']} of {total['npus']} before this plan, "
+        f"{total['free_npus_after']} after (not usable: a2-node-3).\n"
     )
-    assert "Free NPUs on usable nodes:" in out and "a2-node-3" in out
-    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("serving/")}
+    pods = out[: out.index("\nSuper-pod job ")]
+    rows = {line.split()[0]: line for line in pods.splitlines() if line.startswith("serving/")}
     # One row per pod, except that pods of one group refused alike share a row.
     assert "serving/sglang-decode-c-0 (+3 of serving/sglang-decode-c)" in out
     collapsed = {f"serving/sglang-decode-c-{r}" for r in range(1, 4)}
@@ -135,7 +144,7 @@ def test_demo_table(run_cli: RunCli, now: int, pending_names: list[str]) -> None
     assert rows["serving/llama-decode-0"].split()[1:4] == ["4", "a2-node-1", "4-7"]
     # The SGLang decode instance on the SuperPoD: its block structure is shown.
     assert rows["serving/sglang-decode-b-0"].split()[1:3] == ["16", "sp0-node-1"]
-    assert "Super-pod job serving/sglang-decode-b: placed; 2 logical super-node(s) of 2 node(s)" in out
+    assert "Super-pod job serving/sglang-decode-b: placed; 2 logical super-nodes of 2 nodes" in out
     assert "logical super-node 1 -> super-pod 0: sp0-node-3, sp0-node-4" in out
     assert "Super-pod job serving/sglang-decode-c: not placed" in out
     assert "superpod_capacity" in rows["serving/sglang-decode-c-0"]
