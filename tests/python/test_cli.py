@@ -209,3 +209,34 @@ def test_plan_extra_objects(run_cli: RunCli, tmp_path: Path, demo_text: str, now
     assert json.loads(proc.stdout) == npusched.plan(demo_text, now=now, extra_objects=[pod])
     missing = run_cli("plan", str(snapshot), "--extra-objects", str(tmp_path / "nope.json"))
     assert missing.returncode == 2 and missing.stdout == b"" and b"cannot read" in missing.stderr
+
+
+def _output_keys(demo_text: str, now: int) -> dict[str, list[str]]:
+    plan_keys = list(npusched.plan(demo_text, now=now))
+    return {"plan": plan_keys, "faults": list(npusched.faults(demo_text, None, now)), "demo": plan_keys}
+
+
+def test_every_subcommand_help_has_an_example_and_names_its_output_keys(
+    run_cli: RunCli, demo_text: str, now: int
+) -> None:
+    for command, keys in _output_keys(demo_text, now).items():
+        proc = run_cli(command, "--help")
+        assert proc.returncode == 0, proc.stderr
+        text = proc.stdout.decode()
+        assert "Example:" in text and f"npusched {command} " in text, command
+        for key in keys:
+            assert f'"{key}"' in text, (command, key)
+        assert "--now UNIX_SECONDS" in text
+
+
+def test_now_help_says_what_the_time_is_for(run_cli: RunCli) -> None:
+    plan_help = run_cli("plan", "--help").stdout.decode()
+    faults_help = run_cli("faults", "--help").stdout.decode()
+    assert "predicate-time" in plan_help
+    assert "grace" in faults_help and "predicate-time" not in faults_help
+
+
+def test_plan_help_names_every_kind_the_snapshot_reads(run_cli: RunCli) -> None:
+    text = run_cli("plan", "--help").stdout.decode()
+    assert "kubectl get nodes,pods,configmaps,replicasets,podgroups.scheduling.volcano.sh -A -o json" in text
+    assert "--format {json,table}" in text

@@ -171,7 +171,7 @@ def faults_table(report: dict[str, Any]) -> str:
     jobs, actions = report["fault_jobs"], report["actions"]
     untrusted = report["untrusted_records"]
     lines = [
-        f"Faults: {plural(len(nodes), 'unusable node')}, {plural(len(chips), 'node')} with unusable chips, "
+        f"Faults: {plural(len(nodes), 'unusable node')}, {plural(len(chips), 'unusable chip set')}, "
         f"{plural(len(jobs), 'fault job')}, {plural(len(actions), 'action')}, "
         f"{plural(len(untrusted), 'untrusted record')}."
     ]
