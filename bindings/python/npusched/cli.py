@@ -48,8 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "plan",
         help="plan the pending pods of a cluster snapshot",
-        description="Plan the pending pods of a Kubernetes List (as `kubectl get nodes,pods,configmaps,"
-        "replicasets,podgroups.scheduling.volcano.sh -A -o json` prints it) and print the plan as JSON:\n"
+        description="Plan the pending pods of a Kubernetes List, as\n"
+        "  kubectl get nodes,pods,configmaps,replicasets,podgroups.scheduling.volcano.sh -A -o json\n"
+        "prints it, and print the plan as JSON:\n"
         '  {"bindings":[...],"unschedulable":[...],"excluded_nodes":[...],\n'
         '   "super_pod_jobs":[...],"gangs":[...],"summary":{...}}\n'
         "or, with --format table, as aligned text (docs/kubernetes.md describes every key).",
@@ -99,11 +100,11 @@ def _parser() -> argparse.ArgumentParser:
     f = commands.add_parser(
         "faults",
         help="decide fault isolation and rescheduling for a cluster snapshot",
-        description="Read a snapshot and the previous fault state, and print the isolation report, "
+        description="Read a snapshot and the previous fault state, and print the isolation report,\n"
         "the fault jobs, the actions and the next state as JSON:\n"
         '  {"unusable_nodes":[...],"unusable_chips":[...],"fault_jobs":[...],"actions":[...],\n'
         '   "state":{...},"untrusted_records":[...]}\n'
-        "or, with --format table, as aligned text without the state (docs/faults.md describes every key).",
+        "or, with --format table, as aligned text without the state\n(docs/faults.md describes every key).",
         epilog="Example:\n"
         "  npusched faults snapshot.json --state state.json --now 1700000060 > report.json\n"
         "  npusched faults snapshot.json --format table\n\n"
@@ -124,10 +125,10 @@ def _parser() -> argparse.ArgumentParser:
     d = commands.add_parser(
         "demo",
         help="plan the built-in demo cluster and show the result",
-        description="Run the built-in synthetic demo cluster (Atlas 800I A2 and A3 nodes, "
-        "some chips in use, one unhealthy node) through the same plan path as `npusched plan`, "
-        "print the plan as a table (as `plan --format table`), then a fault story: a chip of a "
-        "running pod breaks and `faults` and `plan` decide what happens. With --json, the raw plan JSON:\n"
+        description="Run the built-in synthetic demo cluster (Atlas 800I A2 and A3 nodes, some chips\n"
+        "in use, one unhealthy node) through the same plan path as `npusched plan`, print the\n"
+        "plan as a table (as `plan --format table`), then a fault story: a chip of a running\n"
+        "pod breaks and `faults` and `plan` decide what happens. With --json, the raw plan JSON:\n"
         '  {"bindings":[...],"unschedulable":[...],"excluded_nodes":[...],\n'
         '   "super_pod_jobs":[...],"gangs":[...],"summary":{...}}',
         epilog="Example:\n  npusched demo --now 1700000000\n  npusched demo --json | jq .summary\n\n"
