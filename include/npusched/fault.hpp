@@ -85,8 +85,8 @@ struct fault_options {
   int escalate_to_job_seconds = 12;
 };
 
-/// Why a running pod is a fault pod: the first broken resource it uses, by
-/// severity (docs/faults.md).
+/// Why a running pod is a fault pod; the checks run in a fixed order and the
+/// first that holds wins (docs/faults.md, "Classification").
 enum class fault_type : std::uint8_t {
   node_unhealthy,           ///< `NodeUnhealthy`: node unhealthy, not ready or gone
   card_unhealthy,           ///< `CardUnhealthy`: a chip it uses is unhealthy

@@ -49,8 +49,8 @@ struct block_geometry {
   int blocks = 1;       ///< V: logical super-nodes the job needs (NPU pods / B)
 };
 
-/// Validates `sp-block` and the job's requests (the ten `sp-block` rules of
-/// docs/superpod.md), in order. Returns the geometry, or the message of the first broken rule
+/// Validates `sp-block` and the job's requests (the `sp-block` validation
+/// rules of docs/superpod.md), in order. Returns the geometry, or the message of the first broken rule
 /// (naming the rule and the numbers). Standalone jobs (one NPU pod) get B = V = 1.
 [[nodiscard]] std::variant<block_geometry, std::string> check_superpod_job(const superpod_job& job,
                                                                             const superpod_params& params);

@@ -216,7 +216,7 @@ class decider {
     rec.deletion_done = 0;
   }
 
-  // Which pods of the job go: the deletion matrix of docs/faults.md.
+  // Which pods of the job go (docs/faults.md, by fault type and job mode).
   std::vector<std::size_t> select(const fault_job& job, const fault_job_record& rec, bool& master) const {
     // Fault pods are the recorded fault tasks still in their faulty
     // incarnation (a replacement with a new UID is not a fault pod).
