@@ -139,17 +139,15 @@ ojson gangs(const snapshot& snap, const plan_result& plan) {
   return out;
 }
 
-/// The cluster summary (`summarize`) plus the adapter's excluded-node count.
+/// One `summary.types` entry (or `summary.total`).
 ojson type_entry(const type_summary& t, std::string type) {
-  ojson entry = ojson::object();
-  entry["type"] = std::move(type);
-  entry["nodes"] = t.nodes;
-  entry["usable_nodes"] = t.usable_nodes;
-  entry["npus"] = t.npus;
-  entry["free_npus_before"] = t.free_npus_before;
-  entry["free_npus_after"] = t.free_npus_after;
-  entry["unusable_nodes"] = t.unusable;
-  return entry;
+  return ojson{{"type", std::move(type)},
+               {"nodes", t.nodes},
+               {"usable_nodes", t.usable_nodes},
+               {"npus", t.npus},
+               {"free_npus_before", t.free_npus_before},
+               {"free_npus_after", t.free_npus_after},
+               {"unusable_nodes", t.unusable}};
 }
 
 /// The cluster summary (`summarize`) plus the adapter's excluded-node count.
