@@ -34,7 +34,8 @@ std::string predicate_time(std::int64_t now, std::size_t index) {
   return std::to_string(ns);
 }
 
-/// The device-configuration Instance JSON (pod, server, devices with IPs), or nothing when a chip has no baseDeviceInfos entry.
+/// The device-configuration Instance JSON (pod, server, devices with IPs), or
+/// nothing when a chip has no baseDeviceInfos entry.
 std::optional<std::string> instance_json(const snapshot& snap, const pod_extra& pod, node_id n,
                                          const std::vector<int>& chips) {
   const node_extra& extra = snap.nodes[n.value];

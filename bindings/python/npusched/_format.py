@@ -156,12 +156,18 @@ def plan_table(plan: dict[str, Any], title: str = "") -> str:
                 )
             )
         lines += table(rows)
-    if plan["excluded_nodes"]:
-        lines += ["", f"Excluded nodes ({plural(len(plan['excluded_nodes']), 'node')}):"]
-        lines += table(
-            [("NODE", "REASON", "MESSAGE")] + [(e["node"], e["reason"], e["message"]) for e in plan["excluded_nodes"]]
-        )
+    excluded = plan["excluded_nodes"]
+    lines += _section(
+        f"Excluded nodes ({plural(len(excluded), 'node')}):",
+        ("NODE", "REASON", "MESSAGE"),
+        [(e["node"], e["reason"], e["message"]) for e in excluded],
+    )
     return "\n".join(lines)
+
+
+def _section(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A blank line, ``title`` and the table; nothing when there are no rows."""
+    return ["", title, *table([header, *rows])] if rows else []
 
 
 def faults_table(report: dict[str, Any]) -> str:
@@ -175,26 +181,25 @@ def faults_table(report: dict[str, Any]) -> str:
         f"{plural(len(jobs), 'fault job')}, {plural(len(actions), 'action')}, "
         f"{plural(len(untrusted), 'untrusted record')}."
     ]
-    if nodes:
-        lines += ["", "Unusable nodes:"] + table([("NODE", "REASON")] + [(n["node"], n["reason"]) for n in nodes])
-    if chips:
-        lines += ["", "Unusable chips:"]
-        lines += table([("NODE", "CHIPS", "REASON")] + [(c["node"], chip_ranges(c["chips"]), c["reason"]) for c in chips])
-    if jobs:
-        lines += ["", "Fault jobs:"]
-        rows: list[Sequence[str]] = [("GROUP", "FAULTS", "PODS", "NOTE")]
-        for j in jobs:
-            rows.append((j["group"], ",".join(j["fault_types"]), ",".join(j["pods"]), j.get("note", "") or "-"))
-        lines += table(rows)
-    if actions:
-        lines += ["", "Actions:"]
-        lines += table(
-            [("POD", "ACTION", "MODE", "REASON")] + [(a["pod"], a["action"], a["mode"], a["reason"]) for a in actions]
-        )
-    if untrusted:
-        lines += ["", "Untrusted records:"]
-        lines += table(
-            [("NODE", "RECORD", "SOURCE", "MESSAGE")]
-            + [(u["node"], u["record"], u["source"], u["message"]) for u in untrusted]
-        )
+    lines += _section("Unusable nodes:", ("NODE", "REASON"), [(n["node"], n["reason"]) for n in nodes])
+    lines += _section(
+        "Unusable chips:",
+        ("NODE", "CHIPS", "REASON"),
+        [(c["node"], chip_ranges(c["chips"]), c["reason"]) for c in chips],
+    )
+    lines += _section(
+        "Fault jobs:",
+        ("GROUP", "FAULTS", "PODS", "NOTE"),
+        [(j["group"], ",".join(j["fault_types"]), ",".join(j["pods"]), j.get("note") or "-") for j in jobs],
+    )
+    lines += _section(
+        "Actions:",
+        ("POD", "ACTION", "MODE", "REASON"),
+        [(a["pod"], a["action"], a["mode"], a["reason"]) for a in actions],
+    )
+    lines += _section(
+        "Untrusted records:",
+        ("NODE", "RECORD", "SOURCE", "MESSAGE"),
+        [(u["node"], u["record"], u["source"], u["message"]) for u in untrusted],
+    )
     return "\n".join(lines)
