@@ -129,10 +129,10 @@ def plan_table(plan: dict[str, Any], title: str = "") -> str:
     if title:
         lines[0] = title + lines[0][len("Cluster") :]
     if plan["bindings"]:
-        lines += ["", f"Placed, in placement order ({plural(len(plan['bindings']), 'pod')}):"]
+        lines += ["", f"Placed, in placement order ({plural(plan['summary']['placed'], 'pod')}):"]
         lines += table(binding_rows(plan["bindings"]))
     if plan["unschedulable"]:
-        lines += ["", f"Not placed, in the order they were considered ({plural(len(plan['unschedulable']), 'pod')}):"]
+        lines += ["", f"Not placed, in the order they were considered ({plural(plan['summary']['unplaced'], 'pod')}):"]
         rows: list[Sequence[str]] = [("POD", "REASON", "MESSAGE")]
         for u, count in runs(plan["unschedulable"]):
             pod = u["pod"] if count == 1 else f"{u['pod']} (+{count - 1} of {u['group']})"
@@ -158,7 +158,7 @@ def plan_table(plan: dict[str, Any], title: str = "") -> str:
         lines += table(rows)
     excluded = plan["excluded_nodes"]
     lines += _section(
-        f"Excluded nodes ({plural(len(excluded), 'node')}):",
+        f"Excluded nodes ({plural(plan['summary']['excluded_nodes'], 'node')}):",
         ("NODE", "REASON", "MESSAGE"),
         [(e["node"], e["reason"], e["message"]) for e in excluded],
     )
