@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "npusched/k8s/picture.hpp"
 #include "npusched/k8s/snapshot.hpp"
 #include "npusched/plan.hpp"
 #include "npusched/result.hpp"
@@ -71,6 +72,36 @@ PYBIND11_MODULE(_core, m) {
       "state (JSON text, empty for none) and `now` (unix seconds), and returns\n"
       "{\"unusable_nodes\",\"unusable_chips\",\"fault_jobs\",\"actions\",\"state\",\"untrusted_records\"} as\n"
       "compact JSON. Raises npusched.InvalidInput for a bad document or state.");
+
+  m.def(
+      "show_svg",
+      [](const std::string& snapshot_json, const std::string& scheduler_name, std::optional<int> super_pod_size,
+         std::optional<int> reserve_nodes, const std::string& extra_objects_json, const std::string& fault_state_json,
+         const std::string& title) {
+        return npusched::k8s::show_svg(snapshot_json, {{scheduler_name, super_pod_size, reserve_nodes,
+                                                        extra_objects_json, fault_state_json},
+                                                       {title}})
+            .value();
+      },
+      py::arg("snapshot_json"), py::arg("scheduler_name") = "volcano", py::arg("super_pod_size") = py::none(),
+      py::arg("reserve_nodes") = py::none(), py::arg("extra_objects_json") = "", py::arg("fault_state_json") = "",
+      py::arg("title") = "", py::call_guard<py::gil_scoped_release>(),
+      "Decodes a Kubernetes List, plans its pending pods as plan_json does and returns the\n"
+      "cluster and the plan drawn as an SVG document (text). `title` is the heading (empty:\n"
+      "a default). Raises npusched.InvalidInput when the document cannot be read.");
+
+  m.def(
+      "synthetic_snapshot_json",
+      [](int nodes, std::uint64_t seed) {
+        npusched::synthetic_options o;
+        o.nodes = nodes;
+        o.seed = seed;
+        const auto c = npusched::generate_cluster(o);
+        return npusched::k8s::encode_snapshot(c.nodes, c.pending);
+      },
+      py::arg("nodes"), py::arg("seed") = 1, py::call_guard<py::gil_scoped_release>(),
+      "A seeded synthetic cluster of `nodes` nodes (A2, A3 and SuperPoD nodes, half the chips\n"
+      "in use) as a Kubernetes List (JSON text); the same seed gives the same text.");
 
   m.def(
       "demo_snapshot_json",

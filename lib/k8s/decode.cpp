@@ -648,6 +648,18 @@ node_health status_health(std::string_view status, bool switch_shape) {
   return node_health::healthy;
 }
 
+/// The pod's service and role, when it carries either label.
+std::optional<pod_role> role_of(const pod_item& p) {
+  auto service = find(p.m.labels, "ome.io/inferenceservice");
+  auto component = find(p.m.labels, "component");
+  if (!service && !component) return std::nullopt;
+  pod_role r{service.value_or(""), service_role::none};
+  if (component == "engine") r.role = service_role::prefill;
+  else if (component == "decoder") r.role = service_role::decode;
+  else if (component == "router") r.role = service_role::router;
+  return r;
+}
+
 // ---------------------------------------------------------------------------
 // Nodes
 
@@ -1530,8 +1542,11 @@ snapshot decode(std::string_view text, const decode_options& opt) {
       std::stable_sort(entries.begin(), entries.end(),
                        [](const clusterd_entry& a, const clusterd_entry& b) { return a.shard < b.shard; });
 
-  for (const auto& [full, p] : in.pods)
-    if (!p.node_name.empty() && !p.terminal()) ctx.bound[p.node_name].push_back(&p);
+  for (const auto& [full, p] : in.pods) {
+    if (p.terminal()) continue;
+    if (!p.node_name.empty()) ctx.bound[p.node_name].push_back(&p);
+    if (auto r = role_of(p)) snap.roles.emplace(full, std::move(*r));
+  }
 
   std::vector<node_spec> specs;
   std::vector<node_extra> extras;

@@ -213,7 +213,8 @@ def test_plan_extra_objects(run_cli: RunCli, tmp_path: Path, demo_text: str, now
 
 def _output_keys(demo_text: str, now: int) -> dict[str, list[str]]:
     plan_keys = list(npusched.plan(demo_text, now=now))
-    return {"plan": plan_keys, "faults": list(npusched.faults(demo_text, None, now)), "demo": plan_keys}
+    faults_keys = list(npusched.faults(demo_text, None, now))
+    return {"plan": plan_keys, "faults": faults_keys, "show": [], "demo": plan_keys}  # show writes an SVG file
 
 
 def test_every_subcommand_help_has_an_example_and_names_its_output_keys(

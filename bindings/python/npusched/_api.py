@@ -103,11 +103,7 @@ def plan_text(
     state: Any = None,
 ) -> str:
     """Like :func:`plan`, but returns the adapter's compact JSON text unchanged."""
-    if not isinstance(scheduler_name, str):
-        raise InvalidInput(f"scheduler_name: expected a str, got {type(scheduler_name).__name__}")
-    for name, value in (("super_pod_size", super_pod_size), ("reserve_nodes", reserve_nodes)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31):
-            raise InvalidInput(f"{name}: expected an int (32-bit) or None, got {value!r}")
+    check_plan_arguments(scheduler_name, super_pod_size, reserve_nodes)
     extra = "" if extra_objects is None else snapshot_text(extra_objects, "extra_objects")
     return _core.plan_json(
         snapshot_text(snapshot),
@@ -118,6 +114,15 @@ def plan_text(
         extra,
         _state_text(state),
     )
+
+
+def check_plan_arguments(scheduler_name: Any, super_pod_size: Any, reserve_nodes: Any) -> None:
+    """Raises :class:`InvalidInput` unless the plan options have the types the core takes."""
+    if not isinstance(scheduler_name, str):
+        raise InvalidInput(f"scheduler_name: expected a str, got {type(scheduler_name).__name__}")
+    for name, value in (("super_pod_size", super_pod_size), ("reserve_nodes", reserve_nodes)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31):
+            raise InvalidInput(f"{name}: expected an int (32-bit) or None, got {value!r}")
 
 
 def faults(snapshot: Any, state: Any = None, now: int | None = None, *, scheduler_name: str = "volcano") -> dict[str, Any]:

@@ -26,6 +26,24 @@ def faults_json(snapshot_json: str, now: int, state_json: str = "", scheduler_na
     Raises ``npusched.InvalidInput`` for a bad document or state.
     """
 
+def show_svg(
+    snapshot_json: str,
+    scheduler_name: str = "volcano",
+    super_pod_size: int | None = None,
+    reserve_nodes: int | None = None,
+    extra_objects_json: str = "",
+    fault_state_json: str = "",
+    title: str = "",
+) -> str:
+    """Decode a Kubernetes List, plan it as ``plan_json`` does, return the picture as SVG text.
+
+    ``title`` is the heading (empty: a default). Raises ``npusched.InvalidInput``
+    when the document cannot be read.
+    """
+
+def synthetic_snapshot_json(nodes: int, seed: int = 1) -> str:
+    """A seeded synthetic cluster of ``nodes`` nodes as a Kubernetes List (JSON text)."""
+
 def demo_snapshot_json() -> str:
     """The built-in demo cluster and its pending pods as a Kubernetes List (JSON text)."""
 

@@ -10,12 +10,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import _core, _format, simulate
 from ._api import MAX_NOW, __version__, faults_text, plan_text
 from ._errors import InvalidInput
+from ._show import show
 
 __all__ = ["main"]
 
@@ -122,6 +123,31 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--scheduler-name", default="volcano", metavar="NAME", help="as for `plan`")
     f.set_defaults(run=_run_faults)
 
+    s = commands.add_parser(
+        "show",
+        help="draw the cluster and the plan of its pending pods as an SVG picture",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Plan the pending pods of a snapshot as `plan` does and draw the cluster as an SVG "
+        "picture:\nphysical super-pods as groups of nodes (other nodes grouped by accelerator type), each node "
+        "as its\nchips coloured by state: free, used (by service and role), planned by this plan (hatched),\n"
+        "unhealthy, network-unhealthy, recovering. Excluded, not-ready and cordoned nodes are marked;\n"
+        "the logical super-nodes of planned sp-block jobs are outlined. Hover a chip for its holder.",
+        epilog="Example:\n"
+        "  kubectl get nodes,pods,configmaps,replicasets,podgroups.scheduling.volcano.sh -A -o json > snapshot.json\n"
+        "  npusched show snapshot.json --extra-objects new-service.json -o cluster.svg\n\n"
+        "Exit codes: 0 success, 2 bad input or usage (nothing is written).",
+    )
+    s.add_argument("snapshot", metavar="SNAPSHOT.json", help="the snapshot file; - reads standard input")
+    s.add_argument("-o", "--output", required=True, metavar="FILE", help="the SVG file to write; - writes standard output")
+    s.add_argument("--extra-objects", metavar="OBJECTS.json", default=None, help="what-if objects, as for `plan`")
+    s.add_argument("--state", metavar="STATE.json", default=None, help="fault state, as for `plan`")
+    s.add_argument("--scheduler-name", default="volcano", metavar="NAME", help="as for `plan` (default: volcano)")
+    s.add_argument("--super-pod-size", type=int, default=None, metavar="NODES", help="as for `plan`")
+    s.add_argument("--reserve-nodes", type=int, default=None, metavar="NODES", help="as for `plan`")
+    _add_now(s, "accepted so a `plan` command line works unchanged; the picture does not depend on it")
+    s.add_argument("--title", default=None, help="the picture's heading (default: Cluster: <N> nodes, <C> chips)")
+    s.set_defaults(run=_run_show)
+
     d = commands.add_parser(
         "demo",
         help="plan the built-in demo cluster and show the result",
@@ -191,26 +217,31 @@ def _read(path: str | None) -> bytes | None:
         raise _Unreadable(f"cannot read {'standard input' if path == '-' else path}: {e.strerror or e}") from None
 
 
-def _run_plan(args: argparse.Namespace) -> int:
+def _on_plan(args: argparse.Namespace, call: Callable[[bytes | None, dict[str, Any]], str]) -> str | int:
+    """Reads the files of a command built on a plan and runs ``call(snapshot, plan
+    keyword arguments)``: its text, or the exit code of a failure (reported)."""
     source = "standard input" if args.snapshot == "-" else args.snapshot
     try:
         data = _read(args.snapshot)
-        extra = _read(args.extra_objects)
-        state = _read(args.state)
+        options = {
+            "scheduler_name": args.scheduler_name,
+            "super_pod_size": args.super_pod_size,
+            "reserve_nodes": args.reserve_nodes,
+            "extra_objects": _read(args.extra_objects),
+            "state": _read(args.state),
+        }
     except _Unreadable as e:
         return _fail(str(e))
     try:
-        text = plan_text(
-            data,
-            now=args.now,
-            scheduler_name=args.scheduler_name,
-            super_pod_size=args.super_pod_size,
-            reserve_nodes=args.reserve_nodes,
-            extra_objects=extra,
-            state=state,
-        )
+        return call(data, options)
     except InvalidInput as e:
         return _fail(f"{source}: {e}")
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    text = _on_plan(args, lambda data, options: plan_text(data, now=args.now, **options))
+    if isinstance(text, int):
+        return text
     _emit(_format.plan_table(json.loads(text)) if args.format == "table" else text)
     return EXIT_OK
 
@@ -227,6 +258,21 @@ def _run_faults(args: argparse.Namespace) -> int:
     except InvalidInput as e:
         return _fail(f"{source}: {e}")
     _emit(_format.faults_table(json.loads(text)) if args.format == "table" else text)
+    return EXIT_OK
+
+
+def _run_show(args: argparse.Namespace) -> int:
+    svg = _on_plan(args, lambda data, options: show(data, title=args.title, **options))
+    if isinstance(svg, int):
+        return svg
+    if args.output == "-":
+        sys.stdout.buffer.write(svg.encode("utf-8"))
+        return EXIT_OK
+    try:
+        with open(args.output, "wb") as f:
+            f.write(svg.encode("utf-8"))
+    except OSError as e:
+        return _fail(f"cannot write {args.output}: {e.strerror or e}")
     return EXIT_OK
 
 

@@ -80,6 +80,17 @@ struct untrusted_record {
   friend bool operator==(const untrusted_record&, const untrusted_record&) = default;
 };
 
+/// The part a pod plays in an inference service, from its `component`
+/// label: `engine` is prefill, `decoder` decode, `router` the router.
+enum class service_role : std::uint8_t { none, prefill, decode, router };
+
+/// A pod's inference service (label `ome.io/inferenceservice`) and role.
+struct pod_role {
+  std::string service;  ///< empty when the pod has no service label
+  service_role role = service_role::none;
+  friend bool operator==(const pod_role&, const pod_role&) = default;
+};
+
 /// A decoded snapshot.
 struct snapshot {
   npusched::cluster cluster;
@@ -91,6 +102,9 @@ struct snapshot {
   /// Every PodGroup with bound pods, as the fault logic sees it (by name).
   std::vector<fault_job> fault_jobs;
   std::vector<untrusted_record> untrusted;    ///< by node, then record
+  /// Service and role of every pod that is not finished and carries the
+  /// service or the `component` label, bound or pending, by `<ns>/<name>`.
+  std::map<std::string, pod_role> roles;
 };
 
 /// The plan options the scheduler's init-params ask for (`super-pod-size`,

@@ -1,0 +1,58 @@
+"""``npusched.show``: the cluster and a what-if plan on it as an SVG picture.
+
+The picture is drawn by the C++ adapter (``_core.show_svg``); this module only
+normalises the input the way :func:`npusched.plan` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _core
+from ._api import _state_text, check_plan_arguments, snapshot_text
+from ._errors import InvalidInput
+
+__all__ = ["show"]
+
+
+def show(
+    snapshot: Any,
+    *,
+    extra_objects: Any = None,
+    state: Any = None,
+    scheduler_name: str = "volcano",
+    super_pod_size: int | None = None,
+    reserve_nodes: int | None = None,
+    title: str | None = None,
+) -> str:
+    """Draws the cluster, and the plan of its pending pods, as an SVG document.
+
+    ``snapshot``, ``extra_objects``, ``state``, ``scheduler_name``,
+    ``super_pod_size`` and ``reserve_nodes`` are as for :func:`npusched.plan`:
+    the picture shows exactly the plan that call would return. ``title`` is
+    the heading (default: ``Cluster: <N> nodes, <C> chips``).
+
+    Physical super-pods are drawn as groups of nodes (nodes in no super-pod
+    grouped by accelerator type), each node as its chips, coloured by state:
+    free, used (by service and role), planned by this call (hatched),
+    unhealthy, network-unhealthy, recovering. Every node is a
+    ``<g class="node" data-node="NAME">`` and every chip a
+    ``<rect class="chip" data-node=".." data-chip="N" data-state="..">`` with
+    a ``<title>`` naming its holder. docs/show.md describes the picture.
+
+    Deterministic: the same input gives the same text. Raises
+    :class:`npusched.InvalidInput` when the snapshot cannot be read.
+    """
+    check_plan_arguments(scheduler_name, super_pod_size, reserve_nodes)
+    if title is not None and not isinstance(title, str):
+        raise InvalidInput(f"title: expected a str or None, got {type(title).__name__}")
+    extra = "" if extra_objects is None else snapshot_text(extra_objects, "extra_objects")
+    return _core.show_svg(
+        snapshot_text(snapshot),
+        scheduler_name,
+        super_pod_size,
+        reserve_nodes,
+        extra,
+        _state_text(state),
+        title or "",
+    )
