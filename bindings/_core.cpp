@@ -11,6 +11,7 @@
 #include <string>
 
 #include "npusched/k8s/picture.hpp"
+#include "npusched/k8s/explain.hpp"
 #include "npusched/k8s/snapshot.hpp"
 #include "npusched/plan.hpp"
 #include "npusched/result.hpp"
@@ -59,6 +60,27 @@ PYBIND11_MODULE(_core, m) {
       "or List) adds what-if objects for this call; `fault_state_json` makes each fault job's\n"
       "previous fault nodes score lower for its replacements. Raises\n"
       "npusched.InvalidInput when the document cannot be read; the message names the field.");
+
+  m.def(
+      "explain_json",
+      [](const std::string& snapshot_json, const std::string& kind, const std::string& target, std::int64_t now,
+         const std::string& scheduler_name, std::optional<int> super_pod_size, std::optional<int> reserve_nodes,
+         const std::string& extra_objects_json, const std::string& fault_state_json) {
+        const npusched::k8s::input_options input{scheduler_name, super_pod_size, reserve_nodes, extra_objects_json,
+                                                 fault_state_json};
+        return npusched::k8s::explain_json(snapshot_json,
+                                           {input, npusched::k8s::parse_explain_target(kind, target).value(), now})
+            .value();
+      },
+      py::arg("snapshot_json"), py::arg("kind"), py::arg("target"), py::arg("now"),
+      py::arg("scheduler_name") = "volcano", py::arg("super_pod_size") = py::none(),
+      py::arg("reserve_nodes") = py::none(), py::arg("extra_objects_json") = "", py::arg("fault_state_json") = "",
+      py::call_guard<py::gil_scoped_release>(),
+      "Plans a Kubernetes List like plan_json and explains the pending pods of one target\n"
+      "(`kind` is pod, group or service; `target` is NAMESPACE/NAME): per-rule node counts,\n"
+      "closest nodes and suggestions, as compact JSON\n"
+      "{\"target\":{...},\"pods\":[...],\"gangs\":[...],\"super_pod_jobs\":[...],\"suggestions\":[...]}.\n"
+      "Raises npusched.InvalidInput for a bad document or a target that is neither pending nor running.");
 
   m.def(
       "faults_json",

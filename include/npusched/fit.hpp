@@ -66,6 +66,9 @@ struct fit_request {
   /// Nodes that score 64 less (sorted): a fault job's previous fault nodes,
   /// so its replacements go elsewhere when they can (docs/faults.md).
   std::vector<node_id> penalised;
+  /// Nodes outside the cluster (left out for broken or missing data): they
+  /// count in the verdict's totals under `filter_counts::broken_data`.
+  int broken_data_nodes = 0;
 
   [[nodiscard]] bool withholds_network() const noexcept { return network_sensitive.value_or(job.distributed()); }
 };

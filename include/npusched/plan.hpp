@@ -88,10 +88,6 @@ struct workload {
 /// negative, names unique). Error paths: `pods[2].job`, `jobs[0].shape.total_npus`.
 [[nodiscard]] std::optional<error> validate_workload(const workload& w);
 
-/// The `fit_request` of a pending pod of job `job` on cluster `c`, as `plan`
-/// builds it (selector resolved, the job's avoided nodes penalised).
-[[nodiscard]] fit_request make_request(const cluster& c, const job_spec& job, const pod_spec& pod);
-
 /// One placed pod.
 struct binding {
   std::size_t pod = 0;        ///< index into `workload::pods`
@@ -142,7 +138,17 @@ struct plan_result {
 /// Scheduler-wide settings of a plan.
 struct plan_options {
   superpod_params super_pod;  ///< init-params `super-pod-size`, `reserve-nodes`
+  /// Nodes the caller left out of the cluster for broken or missing data
+  /// (the adapter's excluded nodes): every verdict counts them, so its
+  /// numbers add up to the whole cluster.
+  int broken_data_nodes = 0;
 };
+
+/// The `fit_request` of a pending pod of job `job` on cluster `c`, as `plan`
+/// builds it (selector resolved, the job's avoided nodes penalised, the
+/// left-out nodes of `opt` counted).
+[[nodiscard]] fit_request make_request(const cluster& c, const job_spec& job, const pod_spec& pod,
+                                       const plan_options& opt = {});
 
 /// The order in which `plan` considers pods. Jobs go by their highest pod
 /// priority (descending), then their earliest pod creation time, then name

@@ -26,9 +26,11 @@ enum class reason : std::uint8_t {
 [[nodiscard]] std::string_view to_string(reason r) noexcept;
 
 /// Per-node filter outcome counts for one request, in filter order. A node is
-/// counted once, under the first rule that rejects it.
+/// counted once, under the first rule that rejects it; nodes the adapter left
+/// out of the cluster for broken or missing data count under `broken_data`,
+/// so the fields add up to `nodes`.
 struct filter_counts {
-  int nodes = 0;             ///< nodes considered
+  int nodes = 0;             ///< nodes considered, the left-out ones included
   int selector = 0;          ///< nodeSelector or accelerator type does not match
   int illegal = 0;           ///< k is not a legal request for the node's own topology
   int unhealthy = 0;         ///< node health refuses new pods (or sub-healthy and the job refuses it)
@@ -38,6 +40,7 @@ struct filter_counts {
   int npu_short = 0;         ///< fewer usable free NPUs than requested (or NPU idle < k)
   int topology = 0;          ///< enough usable free NPUs, wrong HCCS shape (fragmentation)
   int feasible = 0;          ///< passed every rule
+  int broken_data = 0;       ///< left out of the cluster for broken or missing device data (`fit_request::broken_data_nodes`)
   friend bool operator==(const filter_counts&, const filter_counts&) = default;
 };
 

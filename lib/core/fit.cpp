@@ -158,6 +158,7 @@ std::string counts_message(const filter_counts& fc, const fit_request& r) {
       {fc.resources, "lack CPU or memory"},
       {fc.npu_short, "have too few free NPUs"},
       {fc.topology, "have enough free NPUs but not in the required HCCS shape"},
+      {fc.broken_data, "were left out for broken or missing device data"},
   };
   const char* sep = ": ";
   for (const auto& [n, text] : parts) {
@@ -209,10 +210,11 @@ struct no_miss {
 template <class F, class M = no_miss>
 bool for_each_feasible(const cluster& c, const placement_state& s, const fit_request& r, filter_counts& counts,
                        verdict& why, F&& on_feasible, M&& on_miss = M{}) {
-  counts.nodes = static_cast<int>(c.size());
+  counts.broken_data = r.broken_data_nodes;
+  counts.nodes = static_cast<int>(c.size()) + counts.broken_data;
   if (r.handler && r.npus > 0) {
     if (auto broken = check_request(*r.handler, r.npus, r.job)) {
-      counts.illegal = counts.nodes;
+      counts.illegal = static_cast<int>(c.size());
       why = {reason::invalid_request, *broken, false};
       return false;
     }

@@ -165,7 +165,7 @@ class planner {
   }
 
  private:
-  fit_request request_for(const pod_spec& pod, const job_spec& job) const { return make_request(c_, job, pod); }
+  fit_request request_for(const pod_spec& pod, const job_spec& job) const { return make_request(c_, job, pod, opt_); }
 
   void commit(std::size_t pod, node_id n, std::vector<int> chips, std::int64_t score, const block_place& where = block_place{}) {
     const pod_spec& p = w_.pods[pod];
@@ -477,8 +477,9 @@ class planner {
 
 }  // namespace
 
-fit_request make_request(const cluster& c, const job_spec& job, const pod_spec& pod) {
+fit_request make_request(const cluster& c, const job_spec& job, const pod_spec& pod, const plan_options& opt) {
   fit_request r;
+  r.broken_data_nodes = std::max(0, opt.broken_data_nodes);
   r.npus = pod.npus;
   r.job = job.shape;
   r.handler = job.handler;

@@ -12,6 +12,7 @@
 #include "detail.hpp"
 #include "npusched/k8s/snapshot.hpp"
 #include "npusched/summary.hpp"
+#include "plan_parts.hpp"
 
 namespace npusched::k8s {
 
@@ -23,8 +24,7 @@ constexpr const char* npu_resource = "huawei.com/Ascend910";
 constexpr const char* configuration_annotation = "ascend.kubectl.kubernetes.io/ascend-910-configuration";
 constexpr std::int64_t snapshot_update_time = 1700000000;
 
-// Invalid UTF-8 in names is replaced, never thrown.
-std::string dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
+using detail::dump;
 
 std::string predicate_time(std::int64_t now, std::size_t index) {
   std::int64_t ns = 0;
@@ -61,6 +61,15 @@ std::optional<std::string> instance_json(const snapshot& snap, const pod_extra& 
   return dump(inst);
 }
 
+}  // namespace
+
+namespace detail {
+
+// Invalid UTF-8 in names is replaced, never thrown.
+std::string dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
+
+namespace {
+
 const char* phase_name(superpod_phase p) {
   switch (p) {
     case superpod_phase::best_fit: return "best_fit";
@@ -72,12 +81,15 @@ const char* phase_name(superpod_phase p) {
   return "";
 }
 
+}  // namespace
+
 /// Every super-pod job's block selection: the blocks (logical id, physical
 /// super-pod, nodes in local rank order), blocks per phase, and what each
 /// super-pod could offer.
-ojson super_pod_jobs(const snapshot& snap, const plan_result& plan) {
+ojson super_pod_jobs_json(const snapshot& snap, const plan_result& plan, std::span<const std::size_t> which) {
   ojson jobs = ojson::array();
-  for (const superpod_outcome& o : plan.super_pod_jobs) {
+  for (std::size_t index : which) {
+    const superpod_outcome& o = plan.super_pod_jobs[index];
     const superpod_selection& sel = o.selection;
     std::string group;
     if (o.job < snap.workload.jobs.size()) group = snap.workload.jobs[o.job].name;
@@ -120,9 +132,10 @@ ojson super_pod_jobs(const snapshot& snap, const plan_result& plan) {
 
 /// Every PodGroup with pending pods: its gang size, members running and
 /// placed, and whether the plan admits it.
-ojson gangs(const snapshot& snap, const plan_result& plan) {
+ojson gangs_json(const snapshot& snap, const plan_result& plan, std::span<const std::size_t> which) {
   ojson out = ojson::array();
-  for (const gang_outcome& g : plan.gangs) {
+  for (std::size_t index : which) {
+    const gang_outcome& g = plan.gangs[index];
     if (g.job >= snap.workload.jobs.size() || snap.workload.jobs[g.job].name.empty()) continue;
     const job_spec& job = snap.workload.jobs[g.job];
     ojson entry = ojson::object();
@@ -139,6 +152,10 @@ ojson gangs(const snapshot& snap, const plan_result& plan) {
   }
   return out;
 }
+
+}  // namespace detail
+
+namespace {
 
 /// One `summary.types` entry (or `summary.total`).
 ojson type_entry(const type_summary& t, std::string type) {
@@ -231,8 +248,8 @@ std::string encode_plan(const snapshot& snap, const plan_result& plan, const enc
   out["bindings"] = std::move(bindings);
   out["unschedulable"] = std::move(unschedulable);
   out["excluded_nodes"] = std::move(excluded);
-  out["super_pod_jobs"] = super_pod_jobs(snap, plan);
-  out["gangs"] = gangs(snap, plan);
+  out["super_pod_jobs"] = detail::super_pod_jobs_json(snap, plan, detail::indices(plan.super_pod_jobs.size()));
+  out["gangs"] = detail::gangs_json(snap, plan, detail::indices(plan.gangs.size()));
   out["summary"] = summary(snap, plan);
   return dump(out);
 }

@@ -22,7 +22,8 @@ result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const
   init_params params = snap->params;
   if (opt.super_pod_size) params.super_pod_size = *opt.super_pod_size;
   if (opt.reserve_nodes) params.reserve_nodes = *opt.reserve_nodes;
-  const plan_options options = plan_options_of(params);
+  plan_options options = plan_options_of(params);
+  options.broken_data_nodes = static_cast<int>(snap->excluded_nodes.size());
   return prepared_snapshot{std::move(*snap), options};
 }
 

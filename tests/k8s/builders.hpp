@@ -261,6 +261,24 @@ inline json podgroup(const std::string& ns, const std::string& name) {
           {"spec", {{"minMember", 1}}}};
 }
 
+// `per_pod[i]` idle module-a3-16-super-pod nodes in super-pod i, with one
+// ClusterD record each.
+inline std::vector<json> superpod_cluster(const std::vector<int>& per_pod) {
+  std::vector<json> items;
+  std::vector<std::pair<std::string, json>> records;
+  for (std::size_t p = 0; p < per_pod.size(); ++p)
+    for (int i = 0; i < per_pod[p]; ++i) {
+      const std::string name = "sp" + std::to_string(p) + "-" + std::to_string(i);
+      items.push_back(npu_node(name, "module-a3-16-super-pod", 16));
+      json rec = clusterd_record(name);
+      rec["SuperPodID"] = static_cast<int>(p);
+      rec["ServerIndex"] = i;
+      records.emplace_back(name, rec);
+    }
+  items.push_back(clusterd_cm(records));
+  return items;
+}
+
 inline json list(std::vector<json> items) {
   return {{"apiVersion", "v1"}, {"kind", "List"}, {"items", std::move(items)}, {"metadata", {{"resourceVersion", ""}}}};
 }

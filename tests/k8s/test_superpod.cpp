@@ -9,24 +9,6 @@
 namespace npusched::k8s::test {
 namespace {
 
-// `per_pod[i]` idle module-a3-16-super-pod nodes in super-pod i, with one
-// ClusterD record each.
-std::vector<json> superpod_cluster(const std::vector<int>& per_pod) {
-  std::vector<json> items;
-  std::vector<std::pair<std::string, json>> records;
-  for (std::size_t p = 0; p < per_pod.size(); ++p)
-    for (int i = 0; i < per_pod[p]; ++i) {
-      const std::string name = "sp" + std::to_string(p) + "-" + std::to_string(i);
-      items.push_back(npu_node(name, "module-a3-16-super-pod", 16));
-      json rec = clusterd_record(name);
-      rec["SuperPodID"] = static_cast<int>(p);
-      rec["ServerIndex"] = i;
-      records.emplace_back(name, rec);
-    }
-  items.push_back(clusterd_cm(records));
-  return items;
-}
-
 plan_json_options reserve(int nodes) {
   plan_json_options o;
   o.reserve_nodes = nodes;

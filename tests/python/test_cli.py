@@ -214,7 +214,14 @@ def test_plan_extra_objects(run_cli: RunCli, tmp_path: Path, demo_text: str, now
 def _output_keys(demo_text: str, now: int) -> dict[str, list[str]]:
     plan_keys = list(npusched.plan(demo_text, now=now))
     faults_keys = list(npusched.faults(demo_text, None, now))
-    return {"plan": plan_keys, "faults": faults_keys, "show": [], "demo": plan_keys}  # show writes an SVG file
+    explain_keys = list(npusched.explain(demo_text, pod="serving/llama-decode-0", now=now))
+    return {  # show writes an SVG file
+        "plan": plan_keys,
+        "faults": faults_keys,
+        "show": [],
+        "explain": explain_keys,
+        "demo": plan_keys,
+    }
 
 
 def test_every_subcommand_help_has_an_example_and_names_its_output_keys(

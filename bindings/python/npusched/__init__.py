@@ -12,6 +12,7 @@ a dict or ``kubernetes`` client model objects. Bad input raises
 
 from ._api import __version__, demo_snapshot, faults, plan
 from ._errors import Error, InvalidInput
+from ._explain import explain
 from ._show import show
 
-__all__ = ["Error", "InvalidInput", "__version__", "demo_snapshot", "faults", "plan", "show"]
+__all__ = ["Error", "InvalidInput", "__version__", "demo_snapshot", "explain", "faults", "plan", "show"]

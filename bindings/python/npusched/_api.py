@@ -103,20 +103,29 @@ def plan_text(
     state: Any = None,
 ) -> str:
     """Like :func:`plan`, but returns the adapter's compact JSON text unchanged."""
-    check_plan_arguments(scheduler_name, super_pod_size, reserve_nodes)
-    extra = "" if extra_objects is None else snapshot_text(extra_objects, "extra_objects")
     return _core.plan_json(
-        snapshot_text(snapshot),
-        _unix_seconds(now),
-        scheduler_name,
-        super_pod_size,
-        reserve_nodes,
-        extra,
-        _state_text(state),
+        **plan_inputs(snapshot, now, scheduler_name, super_pod_size, reserve_nodes, extra_objects, state)
     )
 
 
-def check_plan_arguments(scheduler_name: Any, super_pod_size: Any, reserve_nodes: Any) -> None:
+def plan_inputs(
+    snapshot: Any, now: Any, scheduler_name: Any, super_pod_size: Any, reserve_nodes: Any, extra_objects: Any, state: Any
+) -> dict[str, Any]:
+    """The keyword arguments every ``_core`` function built on a plan takes, checked and as JSON text."""
+    check_plan_options(scheduler_name, super_pod_size, reserve_nodes)
+    extra = "" if extra_objects is None else snapshot_text(extra_objects, "extra_objects")
+    return {
+        "snapshot_json": snapshot_text(snapshot),
+        "now": _unix_seconds(now),
+        "scheduler_name": scheduler_name,
+        "super_pod_size": super_pod_size,
+        "reserve_nodes": reserve_nodes,
+        "extra_objects_json": extra,
+        "fault_state_json": _state_text(state),
+    }
+
+
+def check_plan_options(scheduler_name: Any, super_pod_size: Any, reserve_nodes: Any) -> None:
     """Raises :class:`InvalidInput` unless the plan options have the types the core takes."""
     if not isinstance(scheduler_name, str):
         raise InvalidInput(f"scheduler_name: expected a str, got {type(scheduler_name).__name__}")

@@ -20,6 +20,24 @@ def plan_json(
     Raises ``npusched.InvalidInput`` when the document cannot be read.
     """
 
+def explain_json(
+    snapshot_json: str,
+    kind: str,
+    target: str,
+    now: int,
+    scheduler_name: str = "volcano",
+    super_pod_size: int | None = None,
+    reserve_nodes: int | None = None,
+    extra_objects_json: str = "",
+    fault_state_json: str = "",
+) -> str:
+    """Plan a Kubernetes List and explain one target (``kind`` pod, group or service;
+    ``target`` ``NAMESPACE/NAME``) as JSON text.
+
+    Raises ``npusched.InvalidInput`` for a bad document or a target that is neither
+    pending nor running.
+    """
+
 def faults_json(snapshot_json: str, now: int, state_json: str = "", scheduler_name: str = "volcano") -> str:
     """Decide fault isolation and rescheduling; return the report (with the next state) as JSON text.
 

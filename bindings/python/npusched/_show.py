@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _core
-from ._api import _state_text, check_plan_arguments, snapshot_text
+from ._api import plan_inputs
 from ._errors import InvalidInput
 
 __all__ = ["show"]
@@ -43,16 +43,8 @@ def show(
     Deterministic: the same input gives the same text. Raises
     :class:`npusched.InvalidInput` when the snapshot cannot be read.
     """
-    check_plan_arguments(scheduler_name, super_pod_size, reserve_nodes)
     if title is not None and not isinstance(title, str):
         raise InvalidInput(f"title: expected a str or None, got {type(title).__name__}")
-    extra = "" if extra_objects is None else snapshot_text(extra_objects, "extra_objects")
-    return _core.show_svg(
-        snapshot_text(snapshot),
-        scheduler_name,
-        super_pod_size,
-        reserve_nodes,
-        extra,
-        _state_text(state),
-        title or "",
-    )
+    inputs = plan_inputs(snapshot, None, scheduler_name, super_pod_size, reserve_nodes, extra_objects, state)
+    del inputs["now"]  # nothing in the picture depends on the time
+    return _core.show_svg(title=title or "", **inputs)

@@ -17,6 +17,7 @@ from . import _core, _format, simulate
 from ._api import MAX_NOW, __version__, faults_text, plan_text
 from ._errors import InvalidInput
 from ._show import show
+from ._explain import explain_text
 
 __all__ = ["main"]
 
@@ -147,6 +148,28 @@ def _parser() -> argparse.ArgumentParser:
     _add_now(s, "accepted so a `plan` command line works unchanged; the picture does not depend on it")
     s.add_argument("--title", default=None, help="the picture's heading (default: Cluster: <N> nodes, <C> chips)")
     s.set_defaults(run=_run_show)
+    e = commands.add_parser(
+        "explain",
+        help="explain why a pending pod, gang or inference service does (not) fit",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Plan the snapshot as `plan` does and explain one target: per pod the nodes each "
+        "filter rule excluded (adding up to the cluster's node count), the closest nodes and what they "
+        "lack (or, when placed, the node and the runner-up), the gang and super-pod outcomes, and the "
+        'smallest change that would make it fit, as JSON: {"target":{...},"pods":[...],"gangs":[...],'
+        '"super_pod_jobs":[...],"suggestions":[...]}. A target with nothing pending and nothing running '
+        "is an error (exit 2).",
+        epilog="Example:\n  npusched explain snapshot.json --group train/llama-pretrain --now 1700000000\n"
+        "  npusched explain snapshot.json --service serving/llama --extra-objects new-pods.json",
+    )
+    e.add_argument("snapshot", metavar="SNAPSHOT.json", help="the snapshot file; - reads standard input")
+    which = e.add_mutually_exclusive_group(required=True)
+    which.add_argument("--pod", metavar="NS/NAME", help="a pending pod")
+    which.add_argument("--group", metavar="NS/NAME", help="a PodGroup (gang): its pending pods")
+    which.add_argument("--service", metavar="NS/NAME", help="the pending pods labelled ome.io/inferenceservice=NAME")
+    for option in ("--extra-objects", "--state", "--scheduler-name", "--super-pod-size", "--reserve-nodes"):
+        e.add_argument(option, **_plan_option(p, option))
+    _add_now(e, "the current time, as for `plan` (default: now)")
+    e.set_defaults(run=_run_explain)
 
     d = commands.add_parser(
         "demo",
@@ -169,6 +192,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_now(p: argparse.ArgumentParser, help_text: str) -> None:
     p.add_argument("--now", type=_unix_seconds, default=None, metavar="UNIX_SECONDS", help=help_text)
+
+
+def _plan_option(plan: argparse.ArgumentParser, option: str) -> dict[str, Any]:
+    """The settings of one of `plan`'s options, for a command that takes it the same way."""
+    action = next(a for a in plan._actions if option in a.option_strings)
+    return {"dest": action.dest, "type": action.type, "default": action.default, "metavar": action.metavar,
+            "help": action.help}
 
 
 def _add_format(p: argparse.ArgumentParser) -> None:
@@ -273,6 +303,16 @@ def _run_show(args: argparse.Namespace) -> int:
             f.write(svg.encode("utf-8"))
     except OSError as e:
         return _fail(f"cannot write {args.output}: {e.strerror or e}")
+    return EXIT_OK
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    targets = (("pod", args.pod), ("group", args.group), ("service", args.service))
+    kind, target = next((k, v) for k, v in targets if v is not None)  # argparse requires exactly one
+    text = _on_plan(args, lambda data, options: explain_text(data, kind, target, now=args.now, **options))
+    if isinstance(text, int):
+        return text
+    _emit(text)
     return EXIT_OK
 
 
