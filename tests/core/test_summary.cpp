@@ -46,16 +46,17 @@ workload one_pod(int npus) {
   return w;
 }
 
+const T a2 = T::module_910b_8;
+
+/// One summary rule: a cluster, a pending workload, and the summary the plan of it must give.
 struct summary_case {
   const char* name;
   std::vector<node_spec> nodes;
   workload pending;
   std::vector<type_summary> want_types;
-  int want_placed;
-  int want_unplaced;
+  int want_placed = 0;
+  int want_unplaced = 0;
 };
-
-const T a2 = T::module_910b_8;
 
 class SummaryRules : public ::testing::TestWithParam<summary_case> {};
 
