@@ -7,7 +7,7 @@
 /// health (NodeD / switch / Ready), unhealthy, recovering, network-unhealthy,
 /// sub-healthy and link-down chip masks. This header adds the running jobs as
 /// the fault logic sees them, the state that survives between calls, and the
-/// decision function. Rules: gang_fault.md §2–§3; deliberate differences in
+/// decision function. Rules and deliberate differences from the reference:
 /// docs/faults.md.
 
 #include <cstdint>
@@ -85,7 +85,8 @@ struct fault_options {
   int escalate_to_job_seconds = 12;
 };
 
-/// Why a running pod is a fault pod (gang_fault.md §2.4).
+/// Why a running pod is a fault pod; the checks run in a fixed order and the
+/// first that holds wins (docs/faults.md, "Classification").
 enum class fault_type : std::uint8_t {
   node_unhealthy,           ///< `NodeUnhealthy`: node unhealthy, not ready or gone
   card_unhealthy,           ///< `CardUnhealthy`: a chip it uses is unhealthy

@@ -64,7 +64,7 @@ struct fit_request {
   /// When set, only nodes of this physical super-pod match.
   std::optional<std::int32_t> super_pod;
   /// Nodes that score 64 less (sorted): a fault job's previous fault nodes,
-  /// so its replacements go elsewhere when they can (gang_fault.md §3.9).
+  /// so its replacements go elsewhere when they can (docs/faults.md).
   std::vector<node_id> penalised;
   /// Nodes outside the cluster (left out for broken or missing data): they
   /// count in the verdict's totals under `filter_counts::broken_data`.

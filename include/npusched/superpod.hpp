@@ -49,8 +49,8 @@ struct block_geometry {
   int blocks = 1;       ///< V: logical super-nodes the job needs (NPU pods / B)
 };
 
-/// Validates `sp-block` and the job's requests (spblock.md §1.4, rules 1–10),
-/// in order. Returns the geometry, or the message of the first broken rule
+/// Validates `sp-block` and the job's requests (the `sp-block` validation
+/// rules of docs/superpod.md), in order. Returns the geometry, or the message of the first broken rule
 /// (naming the rule and the numbers). Standalone jobs (one NPU pod) get B = V = 1.
 [[nodiscard]] std::variant<block_geometry, std::string> check_superpod_job(const superpod_job& job,
                                                                             const superpod_params& params);
@@ -101,7 +101,7 @@ struct superpod_selection {
   std::string message;                          ///< why not placed (empty when placed)
 };
 
-/// Selects V blocks of B nodes (spblock.md §2.5–§2.8) with the reference's
+/// Selects V blocks of B nodes (docs/superpod.md) with the reference's
 /// bucket table (rows = leftover after the reserve, columns = blocks that fit
 /// while keeping `reserve_nodes` free) and phases. Deterministic: super-pods in
 /// one table cell are visited by ascending id; phase 3 orders by current size
@@ -118,7 +118,7 @@ struct superpod_selection {
 [[nodiscard]] superpod_selection select_blocks(std::span<const superpod_group> groups, const block_geometry& g,
                                                const superpod_params& params, bool soft);
 
-/// The inference-service variant (spblock.md §3): no reserve, no table; for
+/// The inference-service variant: no reserve, no table; for
 /// each block, super-pods already hosting the service come first, then the
 /// others; within a group the most free nodes first, then ascending id. A
 /// super-pod that receives a block joins the first group.

@@ -34,7 +34,7 @@ struct job_shape {
 };
 
 /// Legality of a per-pod request of `k` NPUs on topology `t`
-/// (fitting.md §2.1–§2.5, §3.1). Returns the broken rule as a message, or
+/// (the per-type request rules of docs/fitting.md). Returns the broken rule as a message, or
 /// nothing when legal. `k` ≤ 0 is never legal here (0-NPU pods are not NPU pods).
 [[nodiscard]] std::optional<std::string> check_request(accelerator_type t, int k, const job_shape& job);
 
@@ -64,7 +64,7 @@ struct score_inputs {
 };
 
 /// The node score for a feasible request, an integer where higher is better
-/// (fitting.md §3.4, before Volcano's ×100 weight). Formulas:
+/// (before Volcano's ×100 plugin weight). Formulas:
 /// - base (`module-910b-8`, `card`, `half`): (max − unhealthy) · 100 − |top|
 /// - `module`: 8 · (4 · allocatable − ring unfitness) + (8 − |top|)
 /// - `module-910b-16`: 16 · (allocatable − ring unfitness) + (16 − |top|)
@@ -80,7 +80,7 @@ struct score_inputs {
 /// Empty when the request is not feasible.
 [[nodiscard]] std::vector<int> pick_chips(accelerator_type t, int k, chip_mask top, bool distributed);
 
-/// `module` ring-choice priority for k (fitting.md §2.1): k=1 → [1,3,2,4],
+/// `module` ring-choice priority for k (which 4-chip ring fill to try first): k=1 → [1,3,2,4],
 /// k=2 → [2,4,3], k=4 → [4], k=8 → [8], k=0 → [0,1,2,3,4]; other k → empty.
 [[nodiscard]] std::vector<int> module_ring_priority(int k);
 

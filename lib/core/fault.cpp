@@ -13,7 +13,7 @@ namespace {
 constexpr std::array<std::string_view, 5> fault_type_names = {"NodeUnhealthy", "CardUnhealthy", "pod-failed",
                                                               "RelationFaultSeparate", "SubHealthFault"};
 
-// gang_fault.md §2.4, on the current cluster.
+// A pod's fault type, from the current state of the node and chips it uses.
 std::optional<fault_type> classify(const cluster& c, const fault_job& job, const fault_pod& p,
                                    const std::set<std::string>& unknown) {
   if (p.node.empty()) return std::nullopt;
@@ -216,7 +216,7 @@ class decider {
     rec.deletion_done = 0;
   }
 
-  // gang_fault.md §3.4.1: which pods of the job go.
+  // Which pods of the job go (docs/faults.md, by fault type and job mode).
   std::vector<std::size_t> select(const fault_job& job, const fault_job_record& rec, bool& master) const {
     // Fault pods are the recorded fault tasks still in their faulty
     // incarnation (a replacement with a new UID is not a fault pod).
@@ -320,7 +320,7 @@ class decider {
     if (reason == fault_type::pod_failed) --budget.remaining;
   }
 
-  // gang_fault.md §3.6: a grace deletion not done after grace-over-time (strict) is forced, every call.
+  // A grace deletion not done after grace-over-time (strict) is forced, every call.
   void force_after_grace(const fault_job& job, const fault_job_record& rec) {
     if (rec.delete_mode != "grace" || rec.deletion_done != 0) return;
     if (now_ - rec.fault_time <= opt_.grace_over_time) return;

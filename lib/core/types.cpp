@@ -24,7 +24,7 @@ constexpr std::array<named_type, 7> label_names{{
     {"half", accelerator_type::half},
 }};
 
-// `huawei.com/schedule_policy` values of the in-scope handlers (fitting.md §0).
+// `huawei.com/schedule_policy` values of the handlers npusched supports.
 // `chip2-node8` maps to module-a3-16 as in the reference; since a handler only
 // matches nodes of its own type, it can never over-fill an 8-die node.
 constexpr std::array<named_type, 9> policy_names{{

@@ -11,6 +11,7 @@
 
 #include "detail.hpp"
 #include "npusched/k8s/snapshot.hpp"
+#include "npusched/summary.hpp"
 #include "plan_parts.hpp"
 
 namespace npusched::k8s {
@@ -33,7 +34,8 @@ std::string predicate_time(std::int64_t now, std::size_t index) {
   return std::to_string(ns);
 }
 
-/// The Instance JSON of fitting.md §4.7, or nothing when a chip has no baseDeviceInfos entry.
+/// The device-configuration Instance JSON (pod, server, devices with IPs), or
+/// nothing when a chip has no baseDeviceInfos entry.
 std::optional<std::string> instance_json(const snapshot& snap, const pod_extra& pod, node_id n,
                                          const std::vector<int>& chips) {
   const node_extra& extra = snap.nodes[n.value];
@@ -153,6 +155,37 @@ ojson gangs_json(const snapshot& snap, const plan_result& plan, std::span<const 
 
 }  // namespace detail
 
+namespace {
+
+/// One `summary.types` entry (or `summary.total`).
+ojson type_entry(const type_summary& t, std::string type) {
+  return ojson{{"type", std::move(type)},
+               {"nodes", t.nodes},
+               {"usable_nodes", t.usable_nodes},
+               {"npus", t.npus},
+               {"free_npus_before", t.free_npus_before},
+               {"free_npus_after", t.free_npus_after},
+               {"unusable_nodes", t.unusable}};
+}
+
+/// The cluster summary (`summarize`) plus the adapter's excluded-node count.
+ojson summary(const snapshot& snap, const plan_result& plan) {
+  const cluster_summary s = summarize(snap.cluster, snap.workload, plan);
+  ojson types = ojson::array();
+  for (const type_summary& t : s.types)
+    types.push_back(type_entry(t, t.type == accelerator_type::none ? "cpu-only" : std::string(to_string(t.type))));
+  ojson out = ojson::object();
+  out["types"] = std::move(types);
+  out["total"] = type_entry(s.total, "all");
+  out["excluded_nodes"] = snap.excluded_nodes.size();
+  out["pending"] = s.pending;
+  out["placed"] = s.placed;
+  out["unplaced"] = s.unplaced;
+  return out;
+}
+
+}  // namespace
+
 std::string encode_plan(const snapshot& snap, const plan_result& plan, const encode_options& opt) {
   const auto pod_name = [&](std::size_t i) -> std::string {
     return i < snap.workload.pods.size() ? snap.workload.pods[i].name : std::string();
@@ -217,6 +250,7 @@ std::string encode_plan(const snapshot& snap, const plan_result& plan, const enc
   out["excluded_nodes"] = std::move(excluded);
   out["super_pod_jobs"] = detail::super_pod_jobs_json(snap, plan, detail::indices(plan.super_pod_jobs.size()));
   out["gangs"] = detail::gangs_json(snap, plan, detail::indices(plan.gangs.size()));
+  out["summary"] = summary(snap, plan);
   return dump(out);
 }
 

@@ -66,7 +66,9 @@ TEST(EncodePlan, GoldenOutputForTheSmallCluster) {
 
 TEST(EncodePlan, EmptyPlan) {
   snapshot s;
-  EXPECT_EQ(encode_plan(s, plan_result{}, {}), R"({"bindings":[],"unschedulable":[],"excluded_nodes":[],"super_pod_jobs":[],"gangs":[]})");
+  EXPECT_EQ(encode_plan(s, plan_result{}, {}), R"({"bindings":[],"unschedulable":[],"excluded_nodes":[],"super_pod_jobs":[],"gangs":[],)"
+            R"("summary":{"types":[],)"
+            R"("total":{"type":"all","nodes":0,"usable_nodes":0,"npus":0,"free_npus_before":0,"free_npus_after":0,"unusable_nodes":[]},"excluded_nodes":0,"pending":0,"placed":0,"unplaced":0}})");
 }
 
 TEST(EncodePlan, PredicateTimeIsNowInNanosecondsPlusTheBindingIndex) {
@@ -142,7 +144,10 @@ TEST(EncodePlan, ZeroNpuBindingHasNoAnnotations) {
   plan.bindings.push_back(make_binding(s, "ns/p", "c", {}));
   EXPECT_EQ(encode_plan(s, plan, {}),
             R"({"bindings":[{"pod":"ns/p","node":"c","chips":[],"annotations":{}}],"unschedulable":[],)"
-            R"("excluded_nodes":[],"super_pod_jobs":[],"gangs":[]})");
+            R"("excluded_nodes":[],"super_pod_jobs":[],"gangs":[],"summary":{"types":[{"type":"cpu-only","nodes":1,)"
+            R"("usable_nodes":1,"npus":0,"free_npus_before":0,"free_npus_after":0,"unusable_nodes":[]}],)"
+            R"("total":{"type":"all","nodes":1,"usable_nodes":1,"npus":0,"free_npus_before":0,"free_npus_after":0,)"
+            R"("unusable_nodes":[]},"excluded_nodes":0,"pending":1,"placed":1,"unplaced":0}})");
 }
 
 TEST(EncodePlan, ReasonCodesAndGroups) {
@@ -153,7 +158,9 @@ TEST(EncodePlan, ReasonCodesAndGroups) {
   EXPECT_EQ(encode_plan(s, plan, {}),
             R"({"bindings":[],"unschedulable":[{"pod":"ns/a","group":"ns/g","reason":"no_matching_node",)"
             R"("message":"no node \"x\""},{"pod":"ns/b","group":"","reason":"topology_mismatch",)"
-            R"("message":"fragmented"}],"excluded_nodes":[],"super_pod_jobs":[],"gangs":[]})");
+            R"("message":"fragmented"}],"excluded_nodes":[],"super_pod_jobs":[],"gangs":[],)"
+            R"("summary":{"types":[],)"
+            R"("total":{"type":"all","nodes":0,"usable_nodes":0,"npus":0,"free_npus_before":0,"free_npus_after":0,"unusable_nodes":[]},"excluded_nodes":0,"pending":2,"placed":0,"unplaced":2}})");
 }
 
 TEST(EncodePlan, PlannedByCoreIsDeterministicUnderShuffledItems) {

@@ -54,7 +54,11 @@ def test_plan_scheduler_name(run_cli: RunCli, tmp_path: Path, demo_text: str, no
     path = _write(tmp_path, "snapshot.json", demo_text)
     proc = run_cli("plan", str(path), "--now", str(now), "--scheduler-name", "default-scheduler")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == {"bindings": [], "unschedulable": [], "excluded_nodes": [], "super_pod_jobs": [], "gangs": []}
+    out = json.loads(proc.stdout)
+    summary = out.pop("summary")
+    assert out == {"bindings": [], "unschedulable": [], "excluded_nodes": [], "super_pod_jobs": [], "gangs": []}
+    assert (summary["pending"], summary["placed"], summary["unplaced"]) == (0, 0, 0)
+    assert summary["total"]["free_npus_before"] == summary["total"]["free_npus_after"]
 
 
 def test_plan_is_deterministic(run_cli: RunCli, tmp_path: Path, demo_text: str, now: int) -> None:
@@ -117,11 +121,16 @@ def test_demo_table(run_cli: RunCli, now: int, pending_names: list[str]) -> None
     proc = run_cli("demo", "--now", str(now))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.decode()
+    summary = npusched.plan(npusched.demo_snapshot(), now=now)["summary"]
+    total = summary["total"]
     assert out.startswith(
-        "Demo cluster: 18 nodes (3 module-910b-8, 2 module-a3-16, 13 module-a3-16-super-pod), 18 pending pods."
+        "Demo cluster: 18 nodes (3 module-910b-8, 2 module-a3-16, 13 module-a3-16-super-pod), 18 pending pods: "
+        f"{summary['placed']} placed, {summary['unplaced']} not placed; 0 nodes excluded.\n"
+        f"Free NPUs on usable nodes: {total['free_npus_before']} of {total['npus']} before this plan, "
+        f"{total['free_npus_after']} after (not usable: a2-node-3).\n"
     )
-    assert "Free NPUs on usable nodes:" in out and "a2-node-3" in out
-    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("serving/")}
+    pods = out[: out.index("\nSuper-pod job ")]
+    rows = {line.split()[0]: line for line in pods.splitlines() if line.startswith("serving/")}
     # One row per pod, except that pods of one group refused alike share a row.
     assert "serving/sglang-decode-c-0 (+3 of serving/sglang-decode-c)" in out
     collapsed = {f"serving/sglang-decode-c-{r}" for r in range(1, 4)}
@@ -135,7 +144,7 @@ def test_demo_table(run_cli: RunCli, now: int, pending_names: list[str]) -> None
     assert rows["serving/llama-decode-0"].split()[1:4] == ["4", "a2-node-1", "4-7"]
     # The SGLang decode instance on the SuperPoD: its block structure is shown.
     assert rows["serving/sglang-decode-b-0"].split()[1:3] == ["16", "sp0-node-1"]
-    assert "Super-pod job serving/sglang-decode-b: placed; 2 logical super-node(s) of 2 node(s)" in out
+    assert "Super-pod job serving/sglang-decode-b: placed; 2 logical super-nodes of 2 nodes" in out
     assert "logical super-node 1 -> super-pod 0: sp0-node-3, sp0-node-4" in out
     assert "Super-pod job serving/sglang-decode-c: not placed" in out
     assert "superpod_capacity" in rows["serving/sglang-decode-c-0"]
@@ -200,3 +209,42 @@ def test_plan_extra_objects(run_cli: RunCli, tmp_path: Path, demo_text: str, now
     assert json.loads(proc.stdout) == npusched.plan(demo_text, now=now, extra_objects=[pod])
     missing = run_cli("plan", str(snapshot), "--extra-objects", str(tmp_path / "nope.json"))
     assert missing.returncode == 2 and missing.stdout == b"" and b"cannot read" in missing.stderr
+
+
+def _output_keys(demo_text: str, now: int) -> dict[str, list[str]]:
+    plan_keys = list(npusched.plan(demo_text, now=now))
+    faults_keys = list(npusched.faults(demo_text, None, now))
+    explain_keys = list(npusched.explain(demo_text, pod="serving/llama-decode-0", now=now))
+    return {  # show writes an SVG file
+        "plan": plan_keys,
+        "faults": faults_keys,
+        "show": [],
+        "explain": explain_keys,
+        "demo": plan_keys,
+    }
+
+
+def test_every_subcommand_help_has_an_example_and_names_its_output_keys(
+    run_cli: RunCli, demo_text: str, now: int
+) -> None:
+    for command, keys in _output_keys(demo_text, now).items():
+        proc = run_cli(command, "--help")
+        assert proc.returncode == 0, proc.stderr
+        text = proc.stdout.decode()
+        assert "Example:" in text and f"npusched {command} " in text, command
+        for key in keys:
+            assert f'"{key}"' in text, (command, key)
+        assert "--now UNIX_SECONDS" in text
+
+
+def test_now_help_says_what_the_time_is_for(run_cli: RunCli) -> None:
+    plan_help = run_cli("plan", "--help").stdout.decode()
+    faults_help = run_cli("faults", "--help").stdout.decode()
+    assert "predicate-time" in plan_help
+    assert "grace" in faults_help and "predicate-time" not in faults_help
+
+
+def test_plan_help_names_every_kind_the_snapshot_reads(run_cli: RunCli) -> None:
+    text = run_cli("plan", "--help").stdout.decode()
+    assert "kubectl get nodes,pods,configmaps,replicasets,podgroups.scheduling.volcano.sh -A -o json" in text
+    assert "--format {json,table}" in text

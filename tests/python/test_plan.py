@@ -16,7 +16,7 @@ from npusched import _core
 def test_plan_returns_the_adapters_output_parsed(demo_text: str, now: int) -> None:
     result = npusched.plan(demo_text, now=now)
     assert result == json.loads(_core.plan_json(demo_text, now))
-    assert list(result) == ["bindings", "unschedulable", "excluded_nodes", "super_pod_jobs", "gangs"]
+    assert list(result) == ["bindings", "unschedulable", "excluded_nodes", "super_pod_jobs", "gangs", "summary"]
 
 
 def test_dict_str_and_bytes_give_the_same_plan(demo: dict[str, Any], demo_text: str, now: int) -> None:

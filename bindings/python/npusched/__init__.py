@@ -3,7 +3,7 @@
 >>> import npusched
 >>> result = npusched.plan(npusched.demo_snapshot(), now=1700000000)
 >>> sorted(result)
-['bindings', 'excluded_nodes', 'gangs', 'super_pod_jobs', 'unschedulable']
+['bindings', 'excluded_nodes', 'gangs', 'summary', 'super_pod_jobs', 'unschedulable']
 
 Input goes through the C++ Kubernetes adapter, whether it comes as JSON text,
 a dict or ``kubernetes`` client model objects. Bad input raises

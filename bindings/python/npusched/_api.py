@@ -57,11 +57,14 @@ def plan(
     scheduler's init-params found in the snapshot (defaults 48 and 2).
 
     Returns ``{"bindings": [...], "unschedulable": [...], "excluded_nodes": [...],
-    "super_pod_jobs": [...]}``; each super-pod job lists its logical
+    "super_pod_jobs": [...], "gangs": [...], "summary": {...}}``; each super-pod job lists its logical
     super-nodes (``blocks``: logical id, physical super-pod, nodes in rank
     order), the blocks each selection phase gave, and what every super-pod
     could offer; ``gangs`` lists every PodGroup with pending pods: its
-    min-available, members running and placed, and whether it is admitted.
+    min-available, members running and placed, and whether it is admitted;
+    ``summary`` counts, per accelerator type and in ``total``, the nodes, the
+    usable ones, the NPUs and the free NPUs before and after this plan, and
+    the pending, placed and unplaced pods (docs/kubernetes.md).
 
     ``extra_objects`` (what-if): pods, PodGroups, ... in any form accepted for
     ``snapshot``, added to it for this call only — "would these new pods fit,

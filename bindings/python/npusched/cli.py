@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import _core, simulate
+from . import _core, _format, simulate
 from ._api import MAX_NOW, __version__, faults_text, plan_text
 from ._errors import InvalidInput
 from ._show import show
@@ -23,8 +23,6 @@ __all__ = ["main"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
-
-_NPU_RESOURCE = "huawei.com/Ascend910"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,12 +50,21 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "plan",
         help="plan the pending pods of a cluster snapshot",
-        description="Plan the pending pods of a Kubernetes List (as `kubectl get nodes,pods,"
-        "configmaps,podgroups.scheduling.volcano.sh -A -o json` prints it) and print the "
-        'plan as JSON: {"bindings":[...],"unschedulable":[...],"excluded_nodes":[...]}.',
+        description="Plan the pending pods of a Kubernetes List, as\n"
+        "  kubectl get nodes,pods,configmaps,replicasets,podgroups.scheduling.volcano.sh -A -o json\n"
+        "prints it, and print the plan as JSON:\n"
+        '  {"bindings":[...],"unschedulable":[...],"excluded_nodes":[...],\n'
+        '   "super_pod_jobs":[...],"gangs":[...],"summary":{...}}\n'
+        "or, with --format table, as aligned text (docs/kubernetes.md describes every key).",
+        epilog="Example:\n"
+        "  kubectl get nodes,pods,configmaps,replicasets,podgroups.scheduling.volcano.sh -A -o json > snapshot.json\n"
+        "  npusched plan snapshot.json --format table\n\n"
+        "Exit codes: 0 success (unplaced pods included), 2 bad input or usage.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("snapshot", metavar="SNAPSHOT.json", help="the snapshot file; - reads standard input")
-    _add_now(p)
+    _add_now(p, "the current time, written into each binding's predicate-time annotation (default: now)")
+    _add_format(p)
     p.add_argument(
         "--scheduler-name",
         default="volcano",
@@ -95,13 +102,25 @@ def _parser() -> argparse.ArgumentParser:
     f = commands.add_parser(
         "faults",
         help="decide fault isolation and rescheduling for a cluster snapshot",
-        description="Read a snapshot and the previous fault state, and print the isolation report, "
-        'the fault jobs, the actions and the next state as JSON: {"unusable_nodes":[...],'
-        '"unusable_chips":[...],"fault_jobs":[...],"actions":[...],"state":{...},"untrusted_records":[...]}.',
+        description="Read a snapshot and the previous fault state, and print the isolation report,\n"
+        "the fault jobs, the actions and the next state as JSON:\n"
+        '  {"unusable_nodes":[...],"unusable_chips":[...],"fault_jobs":[...],"actions":[...],\n'
+        '   "state":{...},"untrusted_records":[...]}\n'
+        "or, with --format table, as aligned text without the state\n(docs/faults.md describes every key).",
+        epilog="Example:\n"
+        "  npusched faults snapshot.json --state state.json --now 1700000060 > report.json\n"
+        "  npusched faults snapshot.json --format table\n\n"
+        "Exit codes: 0 success, 2 bad input or usage.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     f.add_argument("snapshot", metavar="SNAPSHOT.json", help="the snapshot file; - reads standard input")
     f.add_argument("--state", metavar="STATE.json", default=None, help="the previous state (the output's \"state\")")
-    _add_now(f)
+    _add_now(
+        f,
+        "the current time: the fault time of new fault jobs and the clock of grace periods, "
+        "the grace-to-force escalation and link-down windows (default: now)",
+    )
+    _add_format(f)
     f.add_argument("--scheduler-name", default="volcano", metavar="NAME", help="as for `plan`")
     f.set_defaults(run=_run_faults)
 
@@ -114,7 +133,8 @@ def _parser() -> argparse.ArgumentParser:
         "as its\nchips coloured by state: free, used (by service and role), planned by this plan (hatched),\n"
         "unhealthy, network-unhealthy, recovering. Excluded, not-ready and cordoned nodes are marked;\n"
         "the logical super-nodes of planned sp-block jobs are outlined. Hover a chip for its holder.",
-        epilog="example:\n  kubectl get nodes,pods,configmaps,podgroups.scheduling.volcano.sh -A -o json > snapshot.json\n"
+        epilog="Example:\n"
+        "  kubectl get nodes,pods,configmaps,replicasets,podgroups.scheduling.volcano.sh -A -o json > snapshot.json\n"
         "  npusched show snapshot.json --extra-objects new-service.json -o cluster.svg\n\n"
         "Exit codes: 0 success, 2 bad input or usage (nothing is written).",
     )
@@ -125,13 +145,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--scheduler-name", default="volcano", metavar="NAME", help="as for `plan` (default: volcano)")
     s.add_argument("--super-pod-size", type=int, default=None, metavar="NODES", help="as for `plan`")
     s.add_argument("--reserve-nodes", type=int, default=None, metavar="NODES", help="as for `plan`")
-    s.add_argument(
-        "--now",
-        type=_unix_seconds,
-        default=None,
-        metavar="UNIX_SECONDS",
-        help="accepted so a `plan` command line works unchanged; the picture does not depend on it",
-    )
+    _add_now(s, "accepted so a `plan` command line works unchanged; the picture does not depend on it")
     s.add_argument("--title", default=None, help="the picture's heading (default: Cluster: <N> nodes, <C> chips)")
     s.set_defaults(run=_run_show)
     e = commands.add_parser(
@@ -144,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
         'smallest change that would make it fit, as JSON: {"target":{...},"pods":[...],"gangs":[...],'
         '"super_pod_jobs":[...],"suggestions":[...]}. A target with nothing pending and nothing running '
         "is an error (exit 2).",
-        epilog="example:\n  npusched explain snapshot.json --group train/llama-pretrain --now 1700000000\n"
+        epilog="Example:\n  npusched explain snapshot.json --group train/llama-pretrain --now 1700000000\n"
         "  npusched explain snapshot.json --service serving/llama --extra-objects new-pods.json",
     )
     e.add_argument("snapshot", metavar="SNAPSHOT.json", help="the snapshot file; - reads standard input")
@@ -154,19 +168,30 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--service", metavar="NS/NAME", help="the pending pods labelled ome.io/inferenceservice=NAME")
     for option in ("--extra-objects", "--state", "--scheduler-name", "--super-pod-size", "--reserve-nodes"):
         e.add_argument(option, **_plan_option(p, option))
-    _add_now(e)
+    _add_now(e, "the current time, as for `plan` (default: now)")
     e.set_defaults(run=_run_explain)
 
     d = commands.add_parser(
         "demo",
         help="plan the built-in demo cluster and show the result",
-        description="Run the built-in synthetic demo cluster (Atlas 800I A2 and A3 nodes, "
-        "some chips in use, one unhealthy node) through the same plan path as `npusched plan`.",
+        description="Run the built-in synthetic demo cluster (Atlas 800I A2 and A3 nodes, some chips\n"
+        "in use, one unhealthy node) through the same plan path as `npusched plan`, print the\n"
+        "plan as a table (as `plan --format table`), then a fault story: a chip of a running\n"
+        "pod breaks and `faults` and `plan` decide what happens. With --json, the raw plan JSON:\n"
+        '  {"bindings":[...],"unschedulable":[...],"excluded_nodes":[...],\n'
+        '   "super_pod_jobs":[...],"gangs":[...],"summary":{...}}',
+        epilog="Example:\n  npusched demo --now 1700000000\n  npusched demo --json | jq .summary\n\n"
+        "Exit codes: 0 success, 2 bad usage.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_now(d)
+    _add_now(d, "the current time, written into each binding's predicate-time annotation (default: now)")
     d.add_argument("--json", action="store_true", help="print the raw plan JSON instead of a table")
     d.set_defaults(run=_run_demo)
     return parser
+
+
+def _add_now(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument("--now", type=_unix_seconds, default=None, metavar="UNIX_SECONDS", help=help_text)
 
 
 def _plan_option(plan: argparse.ArgumentParser, option: str) -> dict[str, Any]:
@@ -176,13 +201,12 @@ def _plan_option(plan: argparse.ArgumentParser, option: str) -> dict[str, Any]:
             "help": action.help}
 
 
-def _add_now(p: argparse.ArgumentParser) -> None:
+def _add_format(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--now",
-        type=_unix_seconds,
-        default=None,
-        metavar="UNIX_SECONDS",
-        help="the current time, for the pods' predicate-time annotation (default: now)",
+        "--format",
+        choices=("json", "table"),
+        default="json",
+        help="json (default): the compact JSON document; table: aligned text for people",
     )
 
 
@@ -248,7 +272,7 @@ def _run_plan(args: argparse.Namespace) -> int:
     text = _on_plan(args, lambda data, options: plan_text(data, now=args.now, **options))
     if isinstance(text, int):
         return text
-    _emit(text)
+    _emit(_format.plan_table(json.loads(text)) if args.format == "table" else text)
     return EXIT_OK
 
 
@@ -263,7 +287,7 @@ def _run_faults(args: argparse.Namespace) -> int:
         text = faults_text(data, state, args.now, scheduler_name=args.scheduler_name)
     except InvalidInput as e:
         return _fail(f"{source}: {e}")
-    _emit(text)
+    _emit(_format.faults_table(json.loads(text)) if args.format == "table" else text)
     return EXIT_OK
 
 
@@ -298,7 +322,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     if args.json:
         _emit(text)
     else:
-        _emit(_demo_report(json.loads(snapshot), json.loads(text)))
+        _emit(_format.plan_table(json.loads(text), title="Demo cluster"))
         _emit(_fault_story(json.loads(snapshot), json.loads(text), args.now))
     return EXIT_OK
 
@@ -329,168 +353,13 @@ def _fault_story(snapshot: dict[str, Any], placed: dict[str, Any], now: int | No
     lines = [
         "",
         f"Fault story: Ascend910-{_STORY_CHIP} of {node} (running {_STORY_POD}) becomes unhealthy.",
-        "Isolation report (what new pods may not use):",
+        "",
+        _format.faults_table(report),
+        "",
+        "Replacement plan (the other instances keep running):",
     ]
-    for n in report["unusable_nodes"]:
-        lines.append(f"  node {n['node']}: {n['reason']}")
-    for c in report["unusable_chips"]:
-        lines.append(f"  {c['node']}: {', '.join(c['chips'])} {c['reason']}")
-    for job in report["fault_jobs"]:
-        lines.append(
-            f"Fault job {job['group']}: {', '.join(job['fault_types'])} on {', '.join(job['pods'])}"
-            + (f" ({job['note']})" if job.get("note") else "")
-        )
-    if report["actions"]:
-        lines.append("Actions:")
-        lines += ["  " + line for line in _table(
-            [("POD", "ACTION", "MODE", "REASON")]
-            + [(a["pod"], a["action"], a["mode"], a["reason"]) for a in report["actions"]]
-        )]
-    lines.append("Replacement plan (the other instances keep running):")
-    for b in replan["bindings"]:
-        ann = b["annotations"]
-        lines.append(
-            f"  {b['pod']} -> {b['node']} chips {_chip_ranges(b['chips'])}, super-pod {ann.get('super-pod-id', '-')}, "
-            f"logical super-node {ann.get('super-pod-rank', '-')}"
-        )
+    lines += ["  " + line for line in _format.table(_format.binding_rows(replan["bindings"]))]
     for u in replan["unschedulable"]:
         if u["group"] == _STORY_GROUP:
             lines.append(f"  {u['pod']} not placed: {u['reason']}: {u['message']}")
     return "\n".join(lines)
-
-
-# --- the demo table ----------------------------------------------------------
-# Presentation only: the plan above came from the C++ adapter. These helpers
-# read a few plain fields of the demo's own, well-formed snapshot to label it.
-
-
-def _npus(resources: dict[str, Any]) -> int:
-    value = (resources.get("requests") or {}).get(_NPU_RESOURCE) or (resources.get("limits") or {}).get(_NPU_RESOURCE)
-    return int(value or 0)
-
-
-def _pod_npus(pod: dict[str, Any]) -> int:
-    return sum(_npus(c.get("resources") or {}) for c in pod.get("spec", {}).get("containers", []))
-
-
-def _usable(node: dict[str, Any]) -> bool:
-    """Ready, not cordoned, and NodeD says Healthy or SubHealthy."""
-    status = node.get("metadata", {}).get("annotations", {}).get("NodeHealthyStatus", "Healthy")
-    ready = any(
-        c.get("type") == "Ready" and c.get("status") == "True" for c in node.get("status", {}).get("conditions", [])
-    )
-    return ready and status in ("Healthy", "SubHealthy") and not node.get("spec", {}).get("unschedulable", False)
-
-
-def _full_name(item: dict[str, Any]) -> str:
-    md = item.get("metadata", {})
-    return f"{md.get('namespace', 'default')}/{md.get('name', '')}"
-
-
-def _demo_report(snapshot: dict[str, Any], result: dict[str, Any]) -> str:
-    items: list[dict[str, Any]] = snapshot.get("items", [])
-    nodes = [i for i in items if i.get("kind") == "Node"]
-    pods = [i for i in items if i.get("kind") == "Pod"]
-    running = [p for p in pods if p.get("spec", {}).get("nodeName")]
-    npus_of = {_full_name(p): _pod_npus(p) for p in pods}
-
-    held: dict[str, int] = {}
-    for p in running:
-        node = p["spec"]["nodeName"]
-        held[node] = held.get(node, 0) + _pod_npus(p)
-    by_type: dict[str, int] = {}
-    total = free = 0
-    unusable: list[str] = []
-    for n in nodes:
-        md = n.get("metadata", {})
-        kind = md.get("labels", {}).get("accelerator-type", "cpu-only")
-        by_type[kind] = by_type.get(kind, 0) + 1
-        npus = int(n.get("status", {}).get("allocatable", {}).get(_NPU_RESOURCE, 0))
-        total += npus
-        if _usable(n):
-            free += max(0, npus - held.get(md.get("name", ""), 0))
-        else:
-            unusable.append(md.get("name", ""))
-    types = ", ".join(f"{count} {kind}" for kind, count in sorted(by_type.items()))
-    pending = len(result["bindings"]) + len(result["unschedulable"])
-    lines = [
-        f"Demo cluster: {len(nodes)} nodes ({types}), {pending} pending pods.",
-        f"Free NPUs on usable nodes: {free} of {total}"
-        + (f" (not usable: {', '.join(unusable)})." if unusable else "."),
-        "",
-        "Placed, in placement order:",
-    ]
-    rows: list[Sequence[str]] = [("POD", "NPUS", "NODE", "CHIPS", "SUPER-POD", "BLOCK")]
-    for b in result["bindings"]:
-        ann = b["annotations"]
-        chips = _chip_ranges(b["chips"]) if b["chips"] else "-"
-        rows.append(
-            (b["pod"], str(npus_of.get(b["pod"], 0)), b["node"], chips,
-             ann.get("super-pod-id", ""), ann.get("super-pod-rank", ""))
-        )
-    lines += _table(rows)
-
-    if result["unschedulable"]:
-        lines += ["", "Not placed, in the order they were considered:"]
-        rows = [("POD", "NPUS", "REASON", "MESSAGE")]
-        for u, count in _runs(result["unschedulable"]):
-            pod = u["pod"] if count == 1 else f"{u['pod']} (+{count - 1} of {u['group']})"
-            rows.append((pod, str(npus_of.get(u["pod"], 0)), u["reason"], u["message"]))
-        lines += _table(rows)
-
-    for job in result.get("super_pod_jobs", []):
-        state = "placed" if job["placed"] else "not placed"
-        phases = ", ".join(f"{k} {v}" for k, v in job["phases"].items() if v)
-        lines += [
-            "",
-            f"Super-pod job {job['group']}: {state}; {job['blocks_needed']} logical super-node(s) of "
-            f"{job['block_nodes']} node(s), {job['blocks_available']} whole block(s) free"
-            + (f"; blocks by phase: {phases}." if phases else "."),
-        ]
-        for block in job["blocks"]:
-            lines.append(
-                f"  logical super-node {block['logical_id']} -> super-pod {block['super_pod_id']}: "
-                + ", ".join(block["nodes"])
-            )
-        if not job["placed"]:
-            lines.append(f"  {job['message']}")
-
-    excluded = result["excluded_nodes"]
-    if excluded:
-        lines += ["", "Excluded nodes:"]
-        lines += _table([("NODE", "REASON", "MESSAGE")] + [(e["node"], e["reason"], e["message"]) for e in excluded])
-    return "\n".join(lines)
-
-
-def _runs(entries: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
-    """Consecutive pods of one group refused for the same reason, as one row."""
-    runs: list[tuple[dict[str, Any], int]] = []
-    for e in entries:
-        last = runs[-1][0] if runs else None
-        same = last is not None and e["group"] and (last["group"], last["reason"], last["message"]) == (
-            e["group"],
-            e["reason"],
-            e["message"],
-        )
-        if same:
-            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
-        else:
-            runs.append((e, 1))
-    return runs
-
-
-def _chip_ranges(chips: list[str]) -> str:
-    """``["Ascend910-4", "Ascend910-5", "Ascend910-6", "Ascend910-9"]`` → ``4-6,9``."""
-    ids = sorted(int(c.rsplit("-", 1)[-1]) for c in chips)
-    runs: list[list[int]] = []
-    for i in ids:
-        if runs and i == runs[-1][1] + 1:
-            runs[-1][1] = i
-        else:
-            runs.append([i, i])
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
-
-
-def _table(rows: list[Sequence[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]

@@ -135,10 +135,12 @@ struct encode_options {
 };
 
 /// The `npusched plan` output:
-/// `{"bindings":[...],"unschedulable":[...],"excluded_nodes":[...]}`, compact,
-/// keys in that order, byte-identical for identical input. Each binding
-/// carries the pod annotations the scheduler would write (fitting.md §4.7);
-/// a binding of a pod without NPUs has none. Precondition: `plan` was
+/// `{"bindings":[...],"unschedulable":[...],"excluded_nodes":[...],
+/// "super_pod_jobs":[...],"gangs":[...],"summary":{...}}`, compact, keys in
+/// that order, byte-identical for identical input (docs/kubernetes.md). Each
+/// binding carries the pod annotations the scheduler would write (the chip
+/// list, predicate time and, for whole-node or operator pods, the device
+/// configuration); `summary` is `summarize` plus the excluded-node count. A binding of a pod without NPUs has none. Precondition: `plan` was
 /// computed on `snap.cluster` and `snap.workload` (out-of-range indices are
 /// written as empty names rather than read).
 [[nodiscard]] std::string encode_plan(const snapshot& snap, const plan_result& plan, const encode_options& opt);

@@ -1,0 +1,205 @@
+"""Text rendering of the ``plan`` and ``faults`` outputs (``--format table``).
+
+Presentation only: every number printed here is a field of the output the
+C++ adapter wrote (the plan's ``summary``, its bindings, ...). Nothing is
+counted or judged a second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["binding_rows", "chip_ranges", "faults_table", "plan_table", "plural", "runs", "summary_lines", "table"]
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``plural(1, "node")`` → ``1 node``; ``plural(2, "node")`` → ``2 nodes``.
+
+    ``words`` is the plural form when it is not ``word + "s"``.
+    """
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def chip_ranges(chips: Sequence[str]) -> str:
+    """``["Ascend910-4", "Ascend910-5", "Ascend910-6", "Ascend910-9"]`` → ``4-6,9``; ``-`` for none."""
+    ids = sorted(int(c.rsplit("-", 1)[-1]) for c in chips)
+    spans: list[list[int]] = []
+    for i in ids:
+        if spans and i == spans[-1][1] + 1:
+            spans[-1][1] = i
+        else:
+            spans.append([i, i])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in spans) or "-"
+
+
+def table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows (the first is the header) as lines with left-aligned columns two spaces apart."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def runs(entries: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    """Consecutive unplaced pods of one group refused for the same reason, as (first entry, count)."""
+    out: list[tuple[dict[str, Any], int]] = []
+    for e in entries:
+        last = out[-1][0] if out else None
+        key = (e["group"], e["reason"], e["message"])
+        if last is not None and e["group"] and (last["group"], last["reason"], last["message"]) == key:
+            out[-1] = (last, out[-1][1] + 1)
+        else:
+            out.append((e, 1))
+    return out
+
+
+def _type_label(entry: dict[str, Any]) -> str:
+    return str(entry["type"])
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """The cluster summary: one row per accelerator type, then the plan's pod counts."""
+    types, total = summary["types"], summary["total"]
+    lines = [
+        f"Cluster: {plural(total['nodes'], 'node')}"
+        + (f" ({', '.join(plural(t['nodes'], _type_label(t), _type_label(t)) for t in types)})" if types else "")
+        + f", {plural(summary['pending'], 'pending pod')}: {summary['placed']} placed, "
+        f"{summary['unplaced']} not placed; {plural(summary['excluded_nodes'], 'node')} excluded.",
+        f"Free NPUs on usable nodes: {total['free_npus_before']} of {total['npus']} before this plan, "
+        f"{total['free_npus_after']} after"
+        + (f" (not usable: {', '.join(total['unusable_nodes'])})." if total["unusable_nodes"] else "."),
+    ]
+    if types:
+        rows: list[Sequence[str]] = [("TYPE", "NODES", "USABLE", "NPUS", "FREE-BEFORE", "FREE-AFTER", "NOT-USABLE")]
+        for t in types:
+            rows.append(
+                (
+                    _type_label(t),
+                    str(t["nodes"]),
+                    str(t["usable_nodes"]),
+                    str(t["npus"]),
+                    str(t["free_npus_before"]),
+                    str(t["free_npus_after"]),
+                    ", ".join(t["unusable_nodes"]) or "-",
+                )
+            )
+        lines += [""] + table(rows)
+    return lines
+
+
+def _super_pod_job_lines(job: dict[str, Any]) -> list[str]:
+    state = "placed" if job["placed"] else "not placed"
+    phases = ", ".join(f"{k} {v}" for k, v in job["phases"].items() if v)
+    lines = [
+        f"Super-pod job {job['group']}: {state}; {plural(job['blocks_needed'], 'logical super-node')} of "
+        f"{plural(job['block_nodes'], 'node')}, {plural(job['blocks_available'], 'whole block')} free"
+        + (f"; blocks by phase: {phases}." if phases else "."),
+    ]
+    for block in job["blocks"]:
+        lines.append(
+            f"  logical super-node {block['logical_id']} -> super-pod {block['super_pod_id']}: "
+            + ", ".join(block["nodes"])
+        )
+    if not job["placed"]:
+        lines.append(f"  {job['message']}")
+    return lines
+
+
+def binding_rows(bindings: Sequence[dict[str, Any]]) -> list[Sequence[str]]:
+    """The placed pods as table rows, with a header."""
+    rows: list[Sequence[str]] = [("POD", "NPUS", "NODE", "CHIPS", "SUPER-POD", "BLOCK")]
+    for b in bindings:
+        ann = b["annotations"]
+        rows.append(
+            (
+                b["pod"],
+                str(len(b["chips"])),
+                b["node"],
+                chip_ranges(b["chips"]),
+                ann.get("super-pod-id", "-"),
+                ann.get("super-pod-rank", "-"),
+            )
+        )
+    return rows
+
+
+def plan_table(plan: dict[str, Any], title: str = "") -> str:
+    """The ``npusched plan`` output as text: summary, placed pods, pods not placed, super-pod jobs, gangs
+    and excluded nodes. ``title`` replaces the word ``Cluster`` of the first line."""
+    lines = summary_lines(plan["summary"])
+    if title:
+        lines[0] = title + lines[0][len("Cluster") :]
+    if plan["bindings"]:
+        lines += ["", f"Placed, in placement order ({plural(plan['summary']['placed'], 'pod')}):"]
+        lines += table(binding_rows(plan["bindings"]))
+    if plan["unschedulable"]:
+        lines += ["", f"Not placed, in the order they were considered ({plural(plan['summary']['unplaced'], 'pod')}):"]
+        rows: list[Sequence[str]] = [("POD", "REASON", "MESSAGE")]
+        for u, count in runs(plan["unschedulable"]):
+            pod = u["pod"] if count == 1 else f"{u['pod']} (+{count - 1} of {u['group']})"
+            rows.append((pod, u["reason"], u["message"]))
+        lines += table(rows)
+    for job in plan["super_pod_jobs"]:
+        lines += [""] + _super_pod_job_lines(job)
+    if plan["gangs"]:
+        lines += ["", f"Gangs ({plural(len(plan['gangs']), 'group')}):"]
+        rows = [("GROUP", "MIN", "RUNNING", "PENDING", "PLACED", "ADMITTED", "REASON")]
+        for g in plan["gangs"]:
+            rows.append(
+                (
+                    g["group"],
+                    str(g["min_available"]),
+                    str(g["running"]),
+                    str(g["pending"]),
+                    str(g["placed"]),
+                    "yes" if g["admitted"] else "no",
+                    "-" if g["admitted"] else g["reason"],
+                )
+            )
+        lines += table(rows)
+    excluded = plan["excluded_nodes"]
+    lines += _section(
+        f"Excluded nodes ({plural(plan['summary']['excluded_nodes'], 'node')}):",
+        ("NODE", "REASON", "MESSAGE"),
+        [(e["node"], e["reason"], e["message"]) for e in excluded],
+    )
+    return "\n".join(lines)
+
+
+def _section(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A blank line, ``title`` and the table; nothing when there are no rows."""
+    return ["", title, *table([header, *rows])] if rows else []
+
+
+def faults_table(report: dict[str, Any]) -> str:
+    """The ``npusched faults`` output as text: what new pods may not use, the fault jobs, the actions and
+    the records not trusted. The next state is JSON only (``--format json``)."""
+    nodes, chips = report["unusable_nodes"], report["unusable_chips"]
+    jobs, actions = report["fault_jobs"], report["actions"]
+    untrusted = report["untrusted_records"]
+    lines = [
+        f"Faults: {plural(len(nodes), 'unusable node')}, {plural(len(chips), 'unusable chip set')}, "
+        f"{plural(len(jobs), 'fault job')}, {plural(len(actions), 'action')}, "
+        f"{plural(len(untrusted), 'untrusted record')}."
+    ]
+    lines += _section("Unusable nodes:", ("NODE", "REASON"), [(n["node"], n["reason"]) for n in nodes])
+    lines += _section(
+        "Unusable chips:",
+        ("NODE", "CHIPS", "REASON"),
+        [(c["node"], chip_ranges(c["chips"]), c["reason"]) for c in chips],
+    )
+    lines += _section(
+        "Fault jobs:",
+        ("GROUP", "FAULTS", "PODS", "NOTE"),
+        [(j["group"], ",".join(j["fault_types"]), ",".join(j["pods"]), j.get("note") or "-") for j in jobs],
+    )
+    lines += _section(
+        "Actions:",
+        ("POD", "ACTION", "MODE", "REASON"),
+        [(a["pod"], a["action"], a["mode"], a["reason"]) for a in actions],
+    )
+    lines += _section(
+        "Untrusted records:",
+        ("NODE", "RECORD", "SOURCE", "MESSAGE"),
+        [(u["node"], u["record"], u["source"], u["message"]) for u in untrusted],
+    )
+    return "\n".join(lines)
