@@ -9,7 +9,10 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "npusched/k8s/ome.hpp"
 #include "npusched/k8s/snapshot.hpp"
 #include "npusched/plan.hpp"
 #include "npusched/result.hpp"
@@ -31,6 +34,22 @@ void translate_errors(std::exception_ptr p) {
   }
 }
 
+// What-if documents as (name, text) pairs.
+using documents = std::vector<std::pair<std::string, std::string>>;
+
+std::vector<npusched::k8s::source_document> to_sources(const documents& docs) {
+  std::vector<npusched::k8s::source_document> out;
+  out.reserve(docs.size());
+  for (const auto& [name, text] : docs) out.push_back({name, text});
+  return out;
+}
+
+npusched::k8s::input_options inputs(const std::string& scheduler_name, std::optional<int> super_pod_size,
+                                    std::optional<int> reserve_nodes, const std::string& extra_objects_json,
+                                    const std::string& fault_state_json, const documents& add) {
+  return {scheduler_name, super_pod_size, reserve_nodes, extra_objects_json, fault_state_json, to_sources(add), {}};
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -41,14 +60,14 @@ PYBIND11_MODULE(_core, m) {
       "plan_json",
       [](const std::string& snapshot_json, std::int64_t now, const std::string& scheduler_name,
          std::optional<int> super_pod_size, std::optional<int> reserve_nodes, const std::string& extra_objects_json,
-         const std::string& fault_state_json) {
-        return npusched::k8s::plan_json(snapshot_json, {scheduler_name, now, super_pod_size, reserve_nodes,
-                                                        extra_objects_json, fault_state_json})
-            .value();
+         const std::string& fault_state_json, const documents& add) {
+        const npusched::k8s::plan_json_options opt{
+            inputs(scheduler_name, super_pod_size, reserve_nodes, extra_objects_json, fault_state_json, add), now};
+        return npusched::k8s::plan_json(snapshot_json, opt).value();
       },
       py::arg("snapshot_json"), py::arg("now"), py::arg("scheduler_name") = "volcano",
       py::arg("super_pod_size") = py::none(), py::arg("reserve_nodes") = py::none(),
-      py::arg("extra_objects_json") = "", py::arg("fault_state_json") = "",
+      py::arg("extra_objects_json") = "", py::arg("fault_state_json") = "", py::arg("add") = documents{},
       py::call_guard<py::gil_scoped_release>(),
       "Decodes a Kubernetes List (JSON text), plans its pending pods (those whose\n"
       "spec.schedulerName is `scheduler_name`) and returns the plan as compact JSON:\n"
@@ -73,6 +92,25 @@ PYBIND11_MODULE(_core, m) {
       "compact JSON. Raises npusched.InvalidInput for a bad document or state.");
 
   m.def(
+      "expand_json",
+      [](const documents& docs, const std::string& context_json) {
+        return npusched::k8s::encode_expansion(npusched::k8s::expand_ome(to_sources(docs), context_json).value());
+      },
+      py::arg("documents"), py::arg("context_json") = "", py::call_guard<py::gil_scoped_release>(),
+      "Expands OME documents ((name, text) pairs, YAML or JSON) into the objects their controllers would\n"
+      "create; runtimes and models are also looked up in `context_json` (a List). Returns\n"
+      "{\"services\",\"warnings\",\"applied\",\"objects\"} as compact JSON. Raises npusched.InvalidInput.");
+
+  m.def(
+      "render_yaml",
+      [](const documents& docs, const std::string& context_json) {
+        return npusched::k8s::render_yaml(npusched::k8s::expand_ome(to_sources(docs), context_json).value());
+      },
+      py::arg("documents"), py::arg("context_json") = "", py::call_guard<py::gil_scoped_release>(),
+      "The expansion as YAML documents: what `kubectl apply` would get, then what the controllers\n"
+      "would create (`npusched ome render`). Raises npusched.InvalidInput.");
+
+  m.def(
       "demo_snapshot_json",
       [] {
         const auto demo = npusched::demo_cluster();
@@ -80,6 +118,16 @@ PYBIND11_MODULE(_core, m) {
       },
       py::call_guard<py::gil_scoped_release>(),
       "The built-in demo cluster and its pending pods as a Kubernetes List (JSON text).");
+
+  m.def(
+      "serving_demo_snapshot_json",
+      [] {
+        const auto demo = npusched::serving_demo_cluster();
+        return npusched::k8s::encode_snapshot(demo.nodes, demo.pending);
+      },
+      py::call_guard<py::gil_scoped_release>(),
+      "The serving demo's cluster (Atlas 800I A2, an Atlas 900 A3 SuperPoD, CPU-only nodes) as a\n"
+      "Kubernetes List (JSON text), without pending pods.");
 
   m.def(
       "version", [] { return std::string(NPUSCHED_VERSION); },

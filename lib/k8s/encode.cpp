@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "detail.hpp"
+#include "encode_services.hpp"
 #include "npusched/k8s/snapshot.hpp"
 
 namespace npusched::k8s {
@@ -204,6 +205,10 @@ std::string encode_plan(const snapshot& snap, const plan_result& plan, const enc
   out["excluded_nodes"] = std::move(excluded);
   out["super_pod_jobs"] = super_pod_jobs(snap, plan);
   out["gangs"] = gangs(snap, plan);
+  if (opt.what_if) {
+    out["warnings"] = detail::warnings_json(opt.what_if->warnings);
+    out["inference_services"] = detail::inference_services_json(snap, plan, *opt.what_if);
+  }
   return dump(out);
 }
 

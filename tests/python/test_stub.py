@@ -58,7 +58,16 @@ def test_package_is_typed() -> None:
 
 
 def test_init_only_reexports() -> None:
-    assert set(npusched.__all__) == {"Error", "InvalidInput", "__version__", "demo_snapshot", "faults", "plan"}
+    assert set(npusched.__all__) == {
+        "Error",
+        "InvalidInput",
+        "__version__",
+        "demo_snapshot",
+        "expand",
+        "faults",
+        "plan",
+        "render",
+    }
     for name in npusched.__all__:
         assert hasattr(npusched, name)
     assert npusched.Error.__module__ == npusched.InvalidInput.__module__ == "npusched"

@@ -12,5 +12,6 @@ a dict or ``kubernetes`` client model objects. Bad input raises
 
 from ._api import __version__, demo_snapshot, faults, plan
 from ._errors import Error, InvalidInput
+from ._ome import expand, render
 
-__all__ = ["Error", "InvalidInput", "__version__", "demo_snapshot", "faults", "plan"]
+__all__ = ["Error", "InvalidInput", "__version__", "demo_snapshot", "expand", "faults", "plan", "render"]

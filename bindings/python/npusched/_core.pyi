@@ -11,13 +11,28 @@ def plan_json(
     reserve_nodes: int | None = None,
     extra_objects_json: str = "",
     fault_state_json: str = "",
+    add: list[tuple[str, str]] = [],
 ) -> str:
     """Decode a Kubernetes List, plan its pending pods, return the plan as JSON text.
 
     ``super_pod_size`` and ``reserve_nodes`` override the snapshot's init-params;
     ``extra_objects_json`` (an array or List) adds what-if objects; ``fault_state_json``
-    makes each fault job's previous fault nodes score lower for its replacements.
+    makes each fault job's previous fault nodes score lower for its replacements;
+    ``add`` ((name, text) pairs, YAML or JSON) adds OME documents, deployment-tool
+    configs or plain objects, expanded first.
     Raises ``npusched.InvalidInput`` when the document cannot be read.
+    """
+
+def expand_json(documents: list[tuple[str, str]], context_json: str = "") -> str:
+    """Expand OME documents; return {"services","warnings","applied","objects"} as JSON text.
+
+    Raises ``npusched.InvalidInput`` for a bad document.
+    """
+
+def render_yaml(documents: list[tuple[str, str]], context_json: str = "") -> str:
+    """The expansion as YAML documents (what ``npusched ome render`` prints).
+
+    Raises ``npusched.InvalidInput`` for a bad document.
     """
 
 def faults_json(snapshot_json: str, now: int, state_json: str = "", scheduler_name: str = "volcano") -> str:
@@ -28,6 +43,9 @@ def faults_json(snapshot_json: str, now: int, state_json: str = "", scheduler_na
 
 def demo_snapshot_json() -> str:
     """The built-in demo cluster and its pending pods as a Kubernetes List (JSON text)."""
+
+def serving_demo_snapshot_json() -> str:
+    """The serving demo's cluster (A2, an A3 SuperPoD, CPU-only nodes) as a Kubernetes List (JSON text)."""
 
 def version() -> str:
     """The package version the extension was built as."""

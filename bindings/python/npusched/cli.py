@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pathlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from . import _core, simulate
 from ._api import MAX_NOW, __version__, faults_text, plan_text
 from ._errors import InvalidInput
+from ._ome import expand, render
 
 __all__ = ["main"]
 
@@ -77,10 +79,17 @@ def _parser() -> argparse.ArgumentParser:
         help="nodes each super-pod keeps free if it can (default: the snapshot's init-params, else 2)",
     )
     p.add_argument(
+        "--add",
         "--extra-objects",
-        metavar="OBJECTS.json",
-        default=None,
-        help="what-if: pods, PodGroups, ... (a JSON array or List) added to the snapshot for this plan only",
+        dest="add",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="what-if (repeatable): YAML or JSON documents added to the snapshot for this plan only — OME "
+        "InferenceServices with their (Cluster)ServingRuntime and (Cluster)BaseModel, the MindCluster "
+        "deployment tool's isvc-config.yaml, or plain pods, PodGroups, ...; OME documents are expanded into the "
+        "pods and PodGroups their controllers would create, and the output gains `warnings` and "
+        "`inference_services`; - reads standard input (--extra-objects is the old name)",
     )
     p.add_argument(
         "--state",
@@ -102,6 +111,39 @@ def _parser() -> argparse.ArgumentParser:
     _add_now(f)
     f.add_argument("--scheduler-name", default="volcano", metavar="NAME", help="as for `plan`")
     f.set_defaults(run=_run_faults)
+
+    o = commands.add_parser(
+        "ome",
+        help="OME documents: what an InferenceService expands to",
+        description="Work with OME documents before they are applied.",
+    )
+    ome_commands = o.add_subparsers(dest="ome_command", metavar="SUBCOMMAND", required=True)
+    r = ome_commands.add_parser(
+        "render",
+        help="print the objects OME documents expand to",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Expand OME documents — an InferenceService with its (Cluster)ServingRuntime and, when "
+        "known, its (Cluster)BaseModel, or the MindCluster deployment tool's isvc-config.yaml — and print, as "
+        "YAML documents, what `kubectl apply` would get, then what OME, the Deployment / LeaderWorkerSet "
+        "controllers and Volcano would create (workloads, ReplicaSets / StatefulSets, PodGroups, pods). "
+        "Warnings (what OME would refuse or probably not mean) head the output as comments.",
+        epilog="example:\n  npusched ome render runtime.yaml isvc.yaml\n"
+        "  npusched ome render isvc-config.yaml --context snapshot.json --format json",
+    )
+    r.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON files, one or many documents each; - reads standard input")
+    r.add_argument(
+        "--context",
+        metavar="SNAPSHOT.json",
+        default=None,
+        help="a Kubernetes List in which runtimes and models not among FILE are looked up",
+    )
+    r.add_argument(
+        "--format",
+        choices=("yaml", "json"),
+        default="yaml",
+        help="yaml (default): the objects as YAML documents; json: {services, warnings, applied, objects}",
+    )
+    r.set_defaults(run=_run_ome_render)
 
     d = commands.add_parser(
         "demo",
@@ -162,11 +204,16 @@ def _read(path: str | None) -> bytes | None:
         raise _Unreadable(f"cannot read {'standard input' if path == '-' else path}: {e.strerror or e}") from None
 
 
+def _documents(paths: list[str]) -> list[Any]:
+    """Files to add: paths as they are (their names appear in errors), standard input as its bytes."""
+    return [_read(p) if p == "-" else pathlib.Path(p) for p in paths]
+
+
 def _run_plan(args: argparse.Namespace) -> int:
     source = "standard input" if args.snapshot == "-" else args.snapshot
     try:
         data = _read(args.snapshot)
-        extra = _read(args.extra_objects)
+        add = _documents(args.add)
         state = _read(args.state)
     except _Unreadable as e:
         return _fail(str(e))
@@ -177,11 +224,28 @@ def _run_plan(args: argparse.Namespace) -> int:
             scheduler_name=args.scheduler_name,
             super_pod_size=args.super_pod_size,
             reserve_nodes=args.reserve_nodes,
-            extra_objects=extra,
             state=state,
+            add=add or None,
         )
     except InvalidInput as e:
         return _fail(f"{source}: {e}")
+    _emit(text)
+    return EXIT_OK
+
+
+def _run_ome_render(args: argparse.Namespace) -> int:
+    try:
+        add = _documents(args.files)
+        context = _read(args.context)
+    except _Unreadable as e:
+        return _fail(str(e))
+    try:
+        if args.format == "json":
+            text = json.dumps(expand(add, context=context), ensure_ascii=False, separators=(",", ":"))
+        else:
+            text = render(add, context=context)
+    except InvalidInput as e:
+        return _fail(str(e))
     _emit(text)
     return EXIT_OK
 
