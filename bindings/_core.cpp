@@ -9,9 +9,12 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
-#include "npusched/k8s/picture.hpp"
 #include "npusched/k8s/explain.hpp"
+#include "npusched/k8s/ome.hpp"
+#include "npusched/k8s/picture.hpp"
 #include "npusched/k8s/snapshot.hpp"
 #include "npusched/plan.hpp"
 #include "npusched/result.hpp"
@@ -33,6 +36,22 @@ void translate_errors(std::exception_ptr p) {
   }
 }
 
+// What-if documents as (name, text) pairs.
+using documents = std::vector<std::pair<std::string, std::string>>;
+
+std::vector<npusched::k8s::source_document> to_sources(const documents& docs) {
+  std::vector<npusched::k8s::source_document> out;
+  out.reserve(docs.size());
+  for (const auto& [name, text] : docs) out.push_back({name, text});
+  return out;
+}
+
+npusched::k8s::input_options inputs(const std::string& scheduler_name, std::optional<int> super_pod_size,
+                                    std::optional<int> reserve_nodes, const std::string& extra_objects_json,
+                                    const std::string& fault_state_json, const documents& add) {
+  return {scheduler_name, super_pod_size, reserve_nodes, extra_objects_json, fault_state_json, to_sources(add), {}};
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -43,14 +62,14 @@ PYBIND11_MODULE(_core, m) {
       "plan_json",
       [](const std::string& snapshot_json, std::int64_t now, const std::string& scheduler_name,
          std::optional<int> super_pod_size, std::optional<int> reserve_nodes, const std::string& extra_objects_json,
-         const std::string& fault_state_json) {
-        return npusched::k8s::plan_json(snapshot_json, {scheduler_name, now, super_pod_size, reserve_nodes,
-                                                        extra_objects_json, fault_state_json})
-            .value();
+         const std::string& fault_state_json, const documents& add) {
+        const npusched::k8s::plan_json_options opt{
+            inputs(scheduler_name, super_pod_size, reserve_nodes, extra_objects_json, fault_state_json, add), now};
+        return npusched::k8s::plan_json(snapshot_json, opt).value();
       },
       py::arg("snapshot_json"), py::arg("now"), py::arg("scheduler_name") = "volcano",
       py::arg("super_pod_size") = py::none(), py::arg("reserve_nodes") = py::none(),
-      py::arg("extra_objects_json") = "", py::arg("fault_state_json") = "",
+      py::arg("extra_objects_json") = "", py::arg("fault_state_json") = "", py::arg("add") = documents{},
       py::call_guard<py::gil_scoped_release>(),
       "Decodes a Kubernetes List (JSON text), plans its pending pods (those whose\n"
       "spec.schedulerName is `scheduler_name`) and returns the plan as compact JSON:\n"
@@ -65,9 +84,8 @@ PYBIND11_MODULE(_core, m) {
       "explain_json",
       [](const std::string& snapshot_json, const std::string& kind, const std::string& target, std::int64_t now,
          const std::string& scheduler_name, std::optional<int> super_pod_size, std::optional<int> reserve_nodes,
-         const std::string& extra_objects_json, const std::string& fault_state_json) {
-        const npusched::k8s::input_options input{scheduler_name, super_pod_size, reserve_nodes, extra_objects_json,
-                                                 fault_state_json};
+         const std::string& extra_objects_json, const std::string& fault_state_json, const documents& add) {
+        const auto input = inputs(scheduler_name, super_pod_size, reserve_nodes, extra_objects_json, fault_state_json, add);
         return npusched::k8s::explain_json(snapshot_json,
                                            {input, npusched::k8s::parse_explain_target(kind, target).value(), now})
             .value();
@@ -75,7 +93,7 @@ PYBIND11_MODULE(_core, m) {
       py::arg("snapshot_json"), py::arg("kind"), py::arg("target"), py::arg("now"),
       py::arg("scheduler_name") = "volcano", py::arg("super_pod_size") = py::none(),
       py::arg("reserve_nodes") = py::none(), py::arg("extra_objects_json") = "", py::arg("fault_state_json") = "",
-      py::call_guard<py::gil_scoped_release>(),
+      py::arg("add") = documents{}, py::call_guard<py::gil_scoped_release>(),
       "Plans a Kubernetes List like plan_json and explains the pending pods of one target\n"
       "(`kind` is pod, group or service; `target` is NAMESPACE/NAME): per-rule node counts,\n"
       "closest nodes and suggestions, as compact JSON\n"
@@ -99,15 +117,16 @@ PYBIND11_MODULE(_core, m) {
       "show_svg",
       [](const std::string& snapshot_json, const std::string& scheduler_name, std::optional<int> super_pod_size,
          std::optional<int> reserve_nodes, const std::string& extra_objects_json, const std::string& fault_state_json,
-         const std::string& title) {
-        return npusched::k8s::show_svg(snapshot_json, {{scheduler_name, super_pod_size, reserve_nodes,
-                                                        extra_objects_json, fault_state_json},
-                                                       {title}})
+         const documents& add, const std::string& title) {
+        return npusched::k8s::show_svg(
+                   snapshot_json,
+                   {inputs(scheduler_name, super_pod_size, reserve_nodes, extra_objects_json, fault_state_json, add),
+                    {title}})
             .value();
       },
       py::arg("snapshot_json"), py::arg("scheduler_name") = "volcano", py::arg("super_pod_size") = py::none(),
       py::arg("reserve_nodes") = py::none(), py::arg("extra_objects_json") = "", py::arg("fault_state_json") = "",
-      py::arg("title") = "", py::call_guard<py::gil_scoped_release>(),
+      py::arg("add") = documents{}, py::arg("title") = "", py::call_guard<py::gil_scoped_release>(),
       "Decodes a Kubernetes List, plans its pending pods as plan_json does and returns the\n"
       "cluster and the plan drawn as an SVG document (text). `title` is the heading (empty:\n"
       "a default). Raises npusched.InvalidInput when the document cannot be read.");
@@ -126,6 +145,25 @@ PYBIND11_MODULE(_core, m) {
       "in use) as a Kubernetes List (JSON text); the same seed gives the same text.");
 
   m.def(
+      "expand_json",
+      [](const documents& docs, const std::string& context_json) {
+        return npusched::k8s::encode_expansion(npusched::k8s::expand_ome(to_sources(docs), context_json).value());
+      },
+      py::arg("documents"), py::arg("context_json") = "", py::call_guard<py::gil_scoped_release>(),
+      "Expands OME documents ((name, text) pairs, YAML or JSON) into the objects their controllers would\n"
+      "create; runtimes and models are also looked up in `context_json` (a List). Returns\n"
+      "{\"services\",\"warnings\",\"applied\",\"objects\"} as compact JSON. Raises npusched.InvalidInput.");
+
+  m.def(
+      "render_yaml",
+      [](const documents& docs, const std::string& context_json) {
+        return npusched::k8s::render_yaml(npusched::k8s::expand_ome(to_sources(docs), context_json).value());
+      },
+      py::arg("documents"), py::arg("context_json") = "", py::call_guard<py::gil_scoped_release>(),
+      "The expansion as YAML documents: what `kubectl apply` would get, then what the controllers\n"
+      "would create (`npusched ome render`). Raises npusched.InvalidInput.");
+
+  m.def(
       "demo_snapshot_json",
       [] {
         const auto demo = npusched::demo_cluster();
@@ -133,6 +171,16 @@ PYBIND11_MODULE(_core, m) {
       },
       py::call_guard<py::gil_scoped_release>(),
       "The built-in demo cluster and its pending pods as a Kubernetes List (JSON text).");
+
+  m.def(
+      "serving_demo_snapshot_json",
+      [] {
+        const auto demo = npusched::serving_demo_cluster();
+        return npusched::k8s::encode_snapshot(demo.nodes, demo.pending);
+      },
+      py::call_guard<py::gil_scoped_release>(),
+      "The serving demo's cluster (Atlas 800I A2, an Atlas 900 A3 SuperPoD, CPU-only nodes) as a\n"
+      "Kubernetes List (JSON text), without pending pods.");
 
   m.def(
       "version", [] { return std::string(NPUSCHED_VERSION); },

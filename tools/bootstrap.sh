@@ -38,19 +38,34 @@ npusched_python() {
 
 npusched_venv() {
   if [ ! -x "$NPUSCHED_VENV/bin/python" ]; then
+    echo "npusched: creating the virtualenv $NPUSCHED_VENV" >&2
     "$(npusched_python)" -m venv "$NPUSCHED_VENV"
   fi
+  echo "npusched: checking the Python build and test requirements (PyPI)" >&2
   "$NPUSCHED_VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip
   "$NPUSCHED_VENV/bin/python" -m pip install -q --disable-pip-version-check \
     "scikit-build-core>=0.10" "pybind11>=2.11" "pytest>=7" "kubernetes>=28"
 }
 
 # Builds and installs the Python package into the venv, reusing a build
-# directory so a second run only recompiles what changed.
+# directory so a second run only recompiles what changed. The compiler's
+# progress lines ([n/N]) are shown, so a first build (a few minutes) does not
+# look hung; everything else pip prints goes to build/python-install.log.
 npusched_pip_install() {
+  local log="$NPUSCHED_ROOT/build/python-install.log"
+  mkdir -p "$NPUSCHED_ROOT/build"
+  echo "npusched: building the C++ extension and installing the package into $NPUSCHED_VENV" >&2
+  local rc=0
   CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" \
-    "$NPUSCHED_VENV/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation \
-    --config-settings=build-dir="$NPUSCHED_ROOT/build/python" "$NPUSCHED_ROOT"
+    "$NPUSCHED_VENV/bin/python" -m pip install -v --disable-pip-version-check --no-build-isolation \
+    --config-settings=build-dir="$NPUSCHED_ROOT/build/python" "$NPUSCHED_ROOT" \
+    > >(tee "$log" | { grep --line-buffered -E '^\[[0-9]+/[0-9]+\] ' || true; } | sed -u 's/^/  /' >&2) 2>&1 || rc=$?
+  wait $! 2>/dev/null || true  # let the progress lines finish
+  if [ "$rc" -ne 0 ]; then
+    echo "npusched: the package build failed; the last lines of $log:" >&2
+    tail -n 40 "$log" >&2
+    return "$rc"
+  fi
 }
 
 npusched_bootstrap() {

@@ -164,6 +164,9 @@ struct fault_job_report {
   std::vector<fault_type> types;   ///< distinct, in `fault_type` order
   std::vector<std::string> pods;   ///< fault pods, by name
   std::string note;                ///< why no action is taken, when none is
+  /// When actions are taken: which of the job's labels and annotations chose
+  /// the deletion mode and scope, in words (`fault-scheduling=force: …`).
+  std::string policy;
   friend bool operator==(const fault_job_report&, const fault_job_report&) = default;
 };
 

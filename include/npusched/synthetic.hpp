@@ -43,4 +43,17 @@ struct synthetic_cluster {
 /// handful of pending pods of different sizes, some of which cannot fit.
 [[nodiscard]] synthetic_cluster demo_cluster();
 
+/// The label OME's model agent puts on a node where a ClusterBaseModel is
+/// downloaded, for the serving demo's model `llama-3-2-1b-instruct`.
+inline constexpr const char* serving_demo_model_label = "models.ome.io/clusterbasemodel.llama-3-2-1b-instruct";
+
+/// The serving demo (`npusched demo`): four Atlas 800I A2 nodes
+/// (`a2-node-1..4`, one of them half used by another workload), an Atlas 900
+/// A3 SuperPoD of two physical super-pods of eight nodes each
+/// (`sp0-node-1..8`, `sp1-node-1..8`; two nodes of super-pod 0 run a
+/// training job) and two CPU-only nodes (`cpu-node-1..2`). Every NPU node
+/// carries the model-ready label `serving_demo_model_label: Ready`. No
+/// pending pods: the demo adds OME services to it as what-if documents.
+[[nodiscard]] synthetic_cluster serving_demo_cluster();
+
 }  // namespace npusched

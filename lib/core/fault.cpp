@@ -135,7 +135,7 @@ class decider {
     if (auto it = prev_.retries.find(job.name); it != prev_.retries.end() && it->second.owner_uid == job.owner_uid)
       budget = it->second;
 
-    fault_job_report rep{job.name, cls.types, {}, {}};
+    fault_job_report rep{job.name, cls.types, {}, {}, {}};
     for (const auto& [i, t] : cls.faults) rep.pods.push_back(job.pods[i].name);
 
     if (job.scheduling == fault_scheduling::off) {
@@ -216,6 +216,33 @@ class decider {
     rec.deletion_done = 0;
   }
 
+  // Which knobs chose the mode and the scope of `act`, for the report.
+  static std::string describe_policy(const fault_job& job, const std::string& action, const std::string& mode,
+                                     bool sub_health_only, bool master) {
+    std::string how;
+    if (action == "annotate")
+      how = fmt::format("fault-scheduling={}: the fault pods are annotated and an external platform deletes them ({})",
+                        job.scheduling_label, mode);
+    else if (sub_health_only)
+      how = fmt::format("only sub-health faults: subHealthyStrategy chooses a {} deletion", mode);
+    else if (mode == "grace")
+      how = fmt::format("fault-scheduling={}: deleted with the pod's grace period, forced after grace-over-time",
+                        job.scheduling_label);
+    else
+      how = fmt::format("fault-scheduling={}: deleted at once (grace period 0)", job.scheduling_label);
+    std::string what;
+    if (job.pod_level_only)
+      what = "pod-level recovery (annotation huawei.com/recover_policy_path=pod or an OME service): only the fault "
+             "pods are replaced, the rest of the job keeps running";
+    else if (master)
+      what = "the master (rank 0) pod is faulty: the whole job is rescheduled";
+    else if (job.pod_rescheduling)
+      what = "pod-rescheduling=on: the fault pods (and their logical super-node when the fault spreads) are replaced";
+    else
+      what = "no pod-level rescheduling: the whole job is rescheduled";
+    return how + "; " + what;
+  }
+
   // Which pods of the job go (docs/faults.md, by fault type and job mode).
   std::vector<std::size_t> select(const fault_job& job, const fault_job_record& rec, bool& master) const {
     // Fault pods are the recorded fault tasks still in their faulty
@@ -290,6 +317,7 @@ class decider {
 
     bool master = false;
     const auto chosen = select(job, rec, master);
+    rep.policy = describe_policy(job, action, mode, sub_health_only, master);
     std::set<std::string> fault_pods;
     for (const auto& [i, t] : cls.faults) fault_pods.insert(job.pods[i].name);
     for (std::size_t i : chosen) {

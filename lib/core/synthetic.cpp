@@ -453,4 +453,38 @@ synthetic_cluster demo_cluster() {
   return out;
 }
 
+synthetic_cluster serving_demo_cluster() {
+  synthetic_cluster out;
+  const auto ready = [](node_spec& n) {
+    if (n.type != accelerator_type::none) n.labels.emplace_back(serving_demo_model_label, "Ready");
+  };
+  for (int i = 1; i <= 4; ++i) {
+    node_spec n = make_node("a2-node-" + std::to_string(i), accelerator_type::module_910b_8);
+    if (i == 4) add_running_pod(n, "search/embed-0", mask_of({0, 1, 2, 3}));
+    ready(n);
+    finish_node(n);
+    out.nodes.push_back(std::move(n));
+  }
+  for (int pod = 0; pod < 2; ++pod) {
+    for (int i = 0; i < 8; ++i) {
+      node_spec n = make_node("sp" + std::to_string(pod) + "-node-" + std::to_string(i + 1),
+                              accelerator_type::module_a3_16_super_pod);
+      n.super_pod_id = pod;
+      n.server_index = i;
+      n.rack_id = pod;
+      if (pod == 0 && i >= 6) add_running_pod(n, "training/pretrain-" + std::to_string(i - 6), first_chips(16));
+      ready(n);
+      finish_node(n);
+      out.nodes.push_back(std::move(n));
+    }
+  }
+  for (int i = 1; i <= 2; ++i) {
+    node_spec n = make_node("cpu-node-" + std::to_string(i), accelerator_type::none);
+    n.labels = {{"kubernetes.io/hostname", n.name}};
+    finish_node(n);
+    out.nodes.push_back(std::move(n));
+  }
+  return out;
+}
+
 }  // namespace npusched

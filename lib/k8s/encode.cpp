@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "detail.hpp"
+#include "encode_services.hpp"
 #include "npusched/k8s/snapshot.hpp"
 #include "npusched/summary.hpp"
 #include "plan_parts.hpp"
@@ -251,6 +252,10 @@ std::string encode_plan(const snapshot& snap, const plan_result& plan, const enc
   out["super_pod_jobs"] = detail::super_pod_jobs_json(snap, plan, detail::indices(plan.super_pod_jobs.size()));
   out["gangs"] = detail::gangs_json(snap, plan, detail::indices(plan.gangs.size()));
   out["summary"] = summary(snap, plan);
+  if (opt.what_if) {
+    out["warnings"] = detail::warnings_json(opt.what_if->warnings);
+    out["inference_services"] = detail::inference_services_json(snap, plan, *opt.what_if);
+  }
   return dump(out);
 }
 

@@ -180,6 +180,7 @@ std::string encode_fault_report(const snapshot& snap, const fault_report& r) {
     entry["fault_types"] = std::move(types);
     entry["pods"] = f.pods;
     if (!f.note.empty()) entry["note"] = f.note;
+    if (!f.policy.empty()) entry["policy"] = f.policy;
     jobs.push_back(std::move(entry));
   }
   ojson actions = ojson::array();

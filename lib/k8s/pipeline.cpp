@@ -1,6 +1,8 @@
 // The decode → plan → encode pipeline behind `npusched plan` and npusched.plan.
 
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "npusched/k8s/snapshot.hpp"
 
@@ -10,6 +12,17 @@ result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const
   decode_options dopt;
   dopt.scheduler_name = opt.scheduler_name;
   dopt.extra_objects_json = opt.extra_objects_json;
+  std::optional<ome_expansion> what_if;
+  if (!opt.add.empty()) {
+    // The plain what-if objects go through the same reader as the documents,
+    // so one list of added objects reaches the decoder.
+    std::vector<source_document> docs = opt.add;
+    if (!opt.extra_objects_json.empty()) docs.push_back({"extra_objects", opt.extra_objects_json});
+    auto expanded = expand_ome(docs, snapshot_json, opt.ome);
+    if (!expanded.ok()) return expanded.err();
+    what_if = std::move(*expanded);
+    dopt.extra_objects_json = what_if->objects_json;
+  }
   auto snap = decode_snapshot(snapshot_json, dopt);
   if (!snap.ok()) return snap.err();
   if (!opt.fault_state_json.empty()) {
@@ -24,15 +37,15 @@ result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const
   if (opt.reserve_nodes) params.reserve_nodes = *opt.reserve_nodes;
   plan_options options = plan_options_of(params);
   options.broken_data_nodes = static_cast<int>(snap->excluded_nodes.size());
-  return prepared_snapshot{std::move(*snap), options};
+  return prepared_snapshot{std::move(*snap), options, std::move(what_if)};
 }
 
 result<std::string> plan_json(std::string_view snapshot_json, const plan_json_options& opt) {
-  auto in = prepare_snapshot(snapshot_json, {opt.scheduler_name, opt.super_pod_size, opt.reserve_nodes,
-                                             opt.extra_objects_json, opt.fault_state_json});
+  auto in = prepare_snapshot(snapshot_json, opt);
   if (!in.ok()) return in.err();
   const plan_result placed = plan(in->snap.cluster, in->snap.workload, in->options);
-  return encode_plan(in->snap, placed, {.now_unix_seconds = opt.now_unix_seconds});
+  const ome_expansion* what_if = in->what_if ? &*in->what_if : nullptr;
+  return encode_plan(in->snap, placed, {.now_unix_seconds = opt.now_unix_seconds, .what_if = what_if});
 }
 
 }  // namespace npusched::k8s

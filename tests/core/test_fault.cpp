@@ -500,5 +500,49 @@ TEST_P(FaultProperties, NoActionTargetsAPodOfAHealthyJob) {
 
 INSTANTIATE_TEST_SUITE_P(Seeds, FaultProperties, ::testing::Range<std::uint64_t>(1, 21));
 
+// ---------------------------------------------------------------- the policy sentence
+
+struct policy_case {
+  const char* rule;
+  fault_scheduling mode;
+  std::function<void(fault_job&)> setup;
+  std::vector<std::string> want;  // phrases the report's policy names
+};
+
+class Policy : public ::testing::TestWithParam<policy_case> {};
+
+TEST_P(Policy, NamesTheKnobsThatChose) {
+  auto nodes = four_nodes();
+  nodes[1].unhealthy = chip_bit(3);  // a used chip of rank 1 breaks
+  fault_job job = four_pod_job(GetParam().mode);
+  job.scheduling_label = GetParam().mode == fault_scheduling::grace ? "grace" : "force";
+  GetParam().setup(job);
+  const fault_report r = decide_faults(must_build(nodes), {job}, {}, 1000);
+  ASSERT_EQ(r.fault_jobs.size(), 1u) << GetParam().rule;
+  for (const std::string& phrase : GetParam().want)
+    EXPECT_NE(r.fault_jobs[0].policy.find(phrase), std::string::npos) << GetParam().rule << ": " << r.fault_jobs[0].policy;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, Policy,
+    ::testing::Values(
+        policy_case{"force_label_deletes_at_once", fault_scheduling::force, [](fault_job&) {},
+                    {"fault-scheduling=force", "grace period 0", "whole job"}},
+        policy_case{"grace_label_waits", fault_scheduling::grace, [](fault_job&) {},
+                    {"fault-scheduling=grace", "forced after grace-over-time"}},
+        policy_case{"pod_level_only_keeps_the_rest", fault_scheduling::force,
+                    [](fault_job& j) { j.pod_level_only = true; }, {"only the fault pods are replaced"}},
+        policy_case{"pod_rescheduling_on", fault_scheduling::force, [](fault_job& j) { j.pod_rescheduling = true; },
+                    {"pod-rescheduling=on"}}),
+    [](const auto& info) { return std::string(info.param.rule); });
+
+TEST(Policy, AbsentWhenNothingIsDone) {
+  auto nodes = four_nodes();
+  nodes[1].unhealthy = chip_bit(3);
+  const fault_report r = decide_faults(must_build(nodes), {four_pod_job(fault_scheduling::off)}, {}, 1000);
+  ASSERT_EQ(r.fault_jobs.size(), 1u);
+  EXPECT_TRUE(r.fault_jobs[0].policy.empty());
+}
+
 }  // namespace
 }  // namespace npusched

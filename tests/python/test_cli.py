@@ -206,7 +206,9 @@ def test_plan_extra_objects(run_cli: RunCli, tmp_path: Path, demo_text: str, now
     extra = _write(tmp_path, "extra.json", [pod])
     proc = run_cli("plan", str(snapshot), "--now", str(now), "--extra-objects", str(extra))
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == npusched.plan(demo_text, now=now, extra_objects=[pod])
+    # --extra-objects is the old name of --add: the same documents, expanded the same way.
+    assert json.loads(proc.stdout) == npusched.plan(demo_text, now=now, add=[pod])
+    assert json.loads(proc.stdout)["bindings"] == npusched.plan(demo_text, now=now, extra_objects=[pod])["bindings"]
     missing = run_cli("plan", str(snapshot), "--extra-objects", str(tmp_path / "nope.json"))
     assert missing.returncode == 2 and missing.stdout == b"" and b"cannot read" in missing.stderr
 

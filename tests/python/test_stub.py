@@ -63,9 +63,11 @@ def test_init_only_reexports() -> None:
         "InvalidInput",
         "__version__",
         "demo_snapshot",
+        "expand",
         "explain",
         "faults",
         "plan",
+        "render",
         "show",
     }
     for name in npusched.__all__:

@@ -13,6 +13,18 @@ a dict or ``kubernetes`` client model objects. Bad input raises
 from ._api import __version__, demo_snapshot, faults, plan
 from ._errors import Error, InvalidInput
 from ._explain import explain
+from ._ome import expand, render
 from ._show import show
 
-__all__ = ["Error", "InvalidInput", "__version__", "demo_snapshot", "explain", "faults", "plan", "show"]
+__all__ = [
+    "Error",
+    "InvalidInput",
+    "__version__",
+    "demo_snapshot",
+    "expand",
+    "explain",
+    "faults",
+    "plan",
+    "render",
+    "show",
+]

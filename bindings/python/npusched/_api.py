@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import operator
+import os
 import re
 import time
 from collections.abc import Mapping
@@ -43,6 +44,7 @@ def plan(
     reserve_nodes: int | None = None,
     extra_objects: Any = None,
     state: Any = None,
+    add: Any = None,
 ) -> dict[str, Any]:
     """Plans the pending pods of a cluster snapshot.
 
@@ -73,6 +75,15 @@ def plan(
     ``state`` (the ``"state"`` of a :func:`faults` result, as a dict or JSON
     text): each fault job's previous fault nodes score lower for its
     replacements, so they land elsewhere when they can.
+
+    ``add`` (what-if): OME documents (InferenceService, runtimes, models),
+    the deployment tool's config, or plain Kubernetes objects — paths, text,
+    dicts or ``kubernetes`` models, one or a list (see
+    :func:`npusched.expand`). They are expanded into the pods and PodGroups
+    their controllers would create and planned with the snapshot; the
+    result gains ``warnings`` and ``inference_services`` (per service, role
+    and instance: admitted or not, each pod's node, chips, super-pod,
+    logical super-node and rank, or why not). The snapshot is not changed.
     Deterministic: the same snapshot and ``now`` give the same result.
 
     Raises :class:`npusched.InvalidInput` when the snapshot cannot be read;
@@ -87,6 +98,7 @@ def plan(
             reserve_nodes=reserve_nodes,
             extra_objects=extra_objects,
             state=state,
+            add=add,
         )
     )
     return result
@@ -101,15 +113,23 @@ def plan_text(
     reserve_nodes: int | None = None,
     extra_objects: Any = None,
     state: Any = None,
+    add: Any = None,
 ) -> str:
     """Like :func:`plan`, but returns the adapter's compact JSON text unchanged."""
     return _core.plan_json(
-        **plan_inputs(snapshot, now, scheduler_name, super_pod_size, reserve_nodes, extra_objects, state)
+        **plan_inputs(snapshot, now, scheduler_name, super_pod_size, reserve_nodes, extra_objects, state, add)
     )
 
 
 def plan_inputs(
-    snapshot: Any, now: Any, scheduler_name: Any, super_pod_size: Any, reserve_nodes: Any, extra_objects: Any, state: Any
+    snapshot: Any,
+    now: Any,
+    scheduler_name: Any,
+    super_pod_size: Any,
+    reserve_nodes: Any,
+    extra_objects: Any,
+    state: Any,
+    add: Any = None,
 ) -> dict[str, Any]:
     """The keyword arguments every ``_core`` function built on a plan takes, checked and as JSON text."""
     check_plan_options(scheduler_name, super_pod_size, reserve_nodes)
@@ -122,6 +142,7 @@ def plan_inputs(
         "reserve_nodes": reserve_nodes,
         "extra_objects_json": extra,
         "fault_state_json": _state_text(state),
+        "add": [] if add is None else documents(add),
     }
 
 
@@ -132,6 +153,51 @@ def check_plan_options(scheduler_name: Any, super_pod_size: Any, reserve_nodes: 
     for name, value in (("super_pod_size", super_pod_size), ("reserve_nodes", reserve_nodes)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31):
             raise InvalidInput(f"{name}: expected an int (32-bit) or None, got {value!r}")
+
+
+def documents(add: Any, what: str = "add") -> list[tuple[str, str]]:
+    """``add`` as (name, text) pairs. ``add`` is one item or a list of items;
+    an item is a path (``os.PathLike``, or a ``str`` of one line that does not
+    start with ``{`` or ``[``), document text (a ``str`` with a line break or
+    starting with ``{``/``[``, or UTF-8 ``bytes``), a dict, or a ``kubernetes``
+    client model object."""
+    items = list(add) if isinstance(add, (list, tuple)) else [add]
+    out: list[tuple[str, str]] = []
+    for i, item in enumerate(items):
+        name = f"{what}[{i}]"
+        if isinstance(item, os.PathLike) or (isinstance(item, str) and _looks_like_path(item)):
+            path = os.fspath(item)
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError as e:
+                raise InvalidInput(f"{name}: cannot read {path}: {e.strerror or e}") from None
+            out.append((str(path), _text(data, str(path))))
+        elif isinstance(item, str):
+            out.append((name, item))
+        elif isinstance(item, (bytes, bytearray, memoryview)):
+            out.append((name, _text(bytes(item), name)))
+        elif isinstance(item, Mapping) or _is_model(item):
+            try:
+                out.append((name, json.dumps(_plain(item, name), allow_nan=False, ensure_ascii=False)))
+            except ValueError as e:  # NaN or infinity
+                raise InvalidInput(f"{name}: {e}") from None
+        else:
+            raise InvalidInput(
+                f"{name}: expected a path, document text, a dict or a kubernetes model, got {type(item).__name__}"
+            )
+    return out
+
+
+def _looks_like_path(text: str) -> bool:
+    return "\n" not in text and not text.lstrip().startswith(("{", "["))
+
+
+def _text(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InvalidInput(f"{name}: not UTF-8 text (byte {e.start}: {e.reason})") from None
 
 
 def faults(snapshot: Any, state: Any = None, now: int | None = None, *, scheduler_name: str = "volcano") -> dict[str, Any]:
@@ -186,10 +252,7 @@ def snapshot_text(snapshot: Any, what: str = "snapshot") -> str:
     if isinstance(snapshot, str):
         return snapshot
     if isinstance(snapshot, (bytes, bytearray, memoryview)):
-        try:
-            return bytes(snapshot).decode("utf-8-sig")
-        except UnicodeDecodeError as e:
-            raise InvalidInput(f"{what}: not UTF-8 text (byte {e.start}: {e.reason})") from None
+        return _text(bytes(snapshot), what)
     if isinstance(snapshot, Mapping):
         document = _plain(snapshot, "")
     elif isinstance(snapshot, (list, tuple)) or _is_model(snapshot):

@@ -11,12 +11,15 @@ def plan_json(
     reserve_nodes: int | None = None,
     extra_objects_json: str = "",
     fault_state_json: str = "",
+    add: list[tuple[str, str]] = [],
 ) -> str:
     """Decode a Kubernetes List, plan its pending pods, return the plan as JSON text.
 
     ``super_pod_size`` and ``reserve_nodes`` override the snapshot's init-params;
     ``extra_objects_json`` (an array or List) adds what-if objects; ``fault_state_json``
-    makes each fault job's previous fault nodes score lower for its replacements.
+    makes each fault job's previous fault nodes score lower for its replacements;
+    ``add`` ((name, text) pairs, YAML or JSON) adds OME documents, deployment-tool
+    configs or plain objects, expanded first.
     Raises ``npusched.InvalidInput`` when the document cannot be read.
     """
 
@@ -30,12 +33,25 @@ def explain_json(
     reserve_nodes: int | None = None,
     extra_objects_json: str = "",
     fault_state_json: str = "",
+    add: list[tuple[str, str]] = [],
 ) -> str:
     """Plan a Kubernetes List and explain one target (``kind`` pod, group or service;
     ``target`` ``NAMESPACE/NAME``) as JSON text.
 
     Raises ``npusched.InvalidInput`` for a bad document or a target that is neither
     pending nor running.
+    """
+
+def expand_json(documents: list[tuple[str, str]], context_json: str = "") -> str:
+    """Expand OME documents; return {"services","warnings","applied","objects"} as JSON text.
+
+    Raises ``npusched.InvalidInput`` for a bad document.
+    """
+
+def render_yaml(documents: list[tuple[str, str]], context_json: str = "") -> str:
+    """The expansion as YAML documents (what ``npusched ome render`` prints).
+
+    Raises ``npusched.InvalidInput`` for a bad document.
     """
 
 def faults_json(snapshot_json: str, now: int, state_json: str = "", scheduler_name: str = "volcano") -> str:
@@ -51,6 +67,7 @@ def show_svg(
     reserve_nodes: int | None = None,
     extra_objects_json: str = "",
     fault_state_json: str = "",
+    add: list[tuple[str, str]] = [],
     title: str = "",
 ) -> str:
     """Decode a Kubernetes List, plan it as ``plan_json`` does, return the picture as SVG text.
@@ -64,6 +81,9 @@ def synthetic_snapshot_json(nodes: int, seed: int = 1) -> str:
 
 def demo_snapshot_json() -> str:
     """The built-in demo cluster and its pending pods as a Kubernetes List (JSON text)."""
+
+def serving_demo_snapshot_json() -> str:
+    """The serving demo's cluster (A2, an A3 SuperPoD, CPU-only nodes) as a Kubernetes List (JSON text)."""
 
 def version() -> str:
     """The package version the extension was built as."""

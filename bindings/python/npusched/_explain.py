@@ -28,13 +28,15 @@ def explain(
     scheduler_name: str = "volcano",
     super_pod_size: int | None = None,
     reserve_nodes: int | None = None,
+    add: Any = None,
 ) -> dict[str, Any]:
     """Explains one pending pod, gang or inference service of a snapshot.
 
     Give exactly one of ``pod``, ``group`` (a PodGroup) or ``service`` (the
     pending pods labelled ``ome.io/inferenceservice=NAME``), as
-    ``"NAMESPACE/NAME"``. The other arguments are those of :func:`npusched.plan`;
-    the explanation is of the plan that call would make.
+    ``"NAMESPACE/NAME"``. The other arguments are those of :func:`npusched.plan`
+    (``add`` plans OME services before they exist: explain one with
+    ``service=``); the explanation is of the plan that call would make.
 
     Returns ``{"target": {...}, "pods": [...], "gangs": [...],
     "super_pod_jobs": [...], "suggestions": [...]}``: per pod the nodes each
@@ -49,20 +51,39 @@ def explain(
     target, or a target that is neither pending nor running.
     """
     kind, target = _target(pod, group, service)
-    text = explain_text(snapshot, kind, target, extra_objects=extra_objects, state=state, now=now,
-                        scheduler_name=scheduler_name, super_pod_size=super_pod_size, reserve_nodes=reserve_nodes)
+    text = explain_text(
+        snapshot,
+        kind,
+        target,
+        extra_objects=extra_objects,
+        state=state,
+        now=now,
+        scheduler_name=scheduler_name,
+        super_pod_size=super_pod_size,
+        reserve_nodes=reserve_nodes,
+        add=add,
+    )
     result: dict[str, Any] = json.loads(text)
     return result
 
 
 def explain_text(
-    snapshot: Any, kind: str, target: str, *, extra_objects: Any = None, state: Any = None, now: int | None = None,
-    scheduler_name: str = "volcano", super_pod_size: int | None = None, reserve_nodes: int | None = None,
+    snapshot: Any,
+    kind: str,
+    target: str,
+    *,
+    extra_objects: Any = None,
+    state: Any = None,
+    now: int | None = None,
+    scheduler_name: str = "volcano",
+    super_pod_size: int | None = None,
+    reserve_nodes: int | None = None,
+    add: Any = None,
 ) -> str:
     """Like :func:`explain` for target ``kind`` (``"pod"``, ``"group"`` or
     ``"service"``) ``target`` (``"NAMESPACE/NAME"``), but returns the
     adapter's compact JSON text unchanged."""
-    inputs = plan_inputs(snapshot, now, scheduler_name, super_pod_size, reserve_nodes, extra_objects, state)
+    inputs = plan_inputs(snapshot, now, scheduler_name, super_pod_size, reserve_nodes, extra_objects, state, add)
     return _core.explain_json(kind=kind, target=target, **inputs)
 
 

@@ -10,7 +10,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["binding_rows", "chip_ranges", "faults_table", "plan_table", "plural", "runs", "summary_lines", "table"]
+__all__ = [
+    "binding_rows",
+    "chip_ranges",
+    "explain_table",
+    "faults_table",
+    "plan_table",
+    "plural",
+    "runs",
+    "service_lines",
+    "summary_lines",
+    "table",
+    "warning_lines",
+]
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
@@ -156,6 +168,9 @@ def plan_table(plan: dict[str, Any], title: str = "") -> str:
                 )
             )
         lines += table(rows)
+    lines += warning_lines(plan.get("warnings", []))
+    for service in plan.get("inference_services", []):
+        lines += [""] + service_lines(service)
     excluded = plan["excluded_nodes"]
     lines += _section(
         f"Excluded nodes ({plural(plan['summary']['excluded_nodes'], 'node')}):",
@@ -163,6 +178,60 @@ def plan_table(plan: dict[str, Any], title: str = "") -> str:
         [(e["node"], e["reason"], e["message"]) for e in excluded],
     )
     return "\n".join(lines)
+
+
+def _dash(value: Any) -> str:
+    return "-" if value is None or value == "" else str(value)
+
+
+def warning_lines(warnings: Sequence[dict[str, Any]]) -> list[str]:
+    """The what-if expansion's warnings, one line each (nothing when there are none)."""
+    if not warnings:
+        return []
+    lines = ["", f"Warnings ({plural(len(warnings), 'warning')}):"]
+    for w in warnings:
+        where = " ".join(x for x in (w["source"], w["object"]) if x)
+        field = f": {w['path']}" if w["path"] else ""
+        lines.append(f"  [{w['code']}] {where}{field}: {w['message']}")
+    return lines
+
+
+def service_lines(service: dict[str, Any]) -> list[str]:
+    """One ``inference_services`` entry of a plan: per role and instance, where each pod goes or why not."""
+    roles = ", ".join(
+        f"{r['role']} {r['admitted_instances']}/{plural(r['replicas'], 'instance')} ({r['workload_kind']})"
+        for r in service["roles"]
+    )
+    lines = [
+        f"Service {service['service']} ({service['runtime']}): "
+        + ("admitted" if service["admitted"] else "not admitted")
+        + (f"; {roles}" if roles else "")
+    ]
+    rows: list[Sequence[str]] = [("ROLE", "INSTANCE", "POD", "NODE", "CHIPS", "SUPER-POD", "LOGICAL", "RANK")]
+    refused: list[str] = []
+    for r in service["roles"]:
+        for inst in r["instances"]:
+            for p in inst["pods"]:
+                if p["placed"]:
+                    rows.append(
+                        (
+                            r["role"],
+                            str(inst["index"]),
+                            p["pod"],
+                            p["node"],
+                            chip_ranges(p["chips"]),
+                            _dash(p["super_pod_id"]),
+                            _dash(p["logical_super_node"]),
+                            _dash(p["rank"]),
+                        )
+                    )
+                else:
+                    rows.append((r["role"], str(inst["index"]), p["pod"], "not placed", "-", "-", "-", "-"))
+            if not inst["admitted"]:
+                refused.append(f"  {r['role']} instance {inst['index']}: {inst['reason']}: {inst['message']}")
+    if len(rows) > 1:
+        lines += ["  " + line for line in table(rows)]
+    return lines + refused
 
 
 def _section(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -192,6 +261,9 @@ def faults_table(report: dict[str, Any]) -> str:
         ("GROUP", "FAULTS", "PODS", "NOTE"),
         [(j["group"], ",".join(j["fault_types"]), ",".join(j["pods"]), j.get("note") or "-") for j in jobs],
     )
+    policies = [f"  {j['group']}: {j['policy']}" for j in jobs if j.get("policy")]
+    if policies:
+        lines += ["", "Why these actions:", *policies]
     lines += _section(
         "Actions:",
         ("POD", "ACTION", "MODE", "REASON"),
@@ -202,4 +274,56 @@ def faults_table(report: dict[str, Any]) -> str:
         ("NODE", "RECORD", "SOURCE", "MESSAGE"),
         [(u["node"], u["record"], u["source"], u["message"]) for u in untrusted],
     )
+    return "\n".join(lines)
+
+
+_EXCLUSION_RULES = (
+    ("selector", "selector, accelerator type or taints"),
+    ("illegal", "request not legal on the node's topology"),
+    ("cordoned", "cordoned"),
+    ("unhealthy", "unhealthy"),
+    ("network_unknown", "network health unknown"),
+    ("resources", "CPU or memory short"),
+    ("npu_short", "too few free NPUs"),
+    ("topology", "wrong HCCS shape"),
+    ("broken_data", "broken or missing device data"),
+    ("feasible", "would fit"),
+)
+
+
+def explain_table(explanation: dict[str, Any]) -> str:
+    """The ``npusched explain`` output as text: per pod where it goes or the nodes each rule excluded and the
+    closest nodes, then the suggestions."""
+    target = explanation["target"]
+    lines = [f"Explain {target['kind']} {target['namespace']}/{target['name']}: {target['status']}."]
+    for r in target["running"]:
+        lines.append(f"  running: {r['pod']} on {r['node']}")
+    for p in explanation["pods"]:
+        lines.append("")
+        if p["placed"]:
+            lines.append(f"{p['pod']}: placed on {p['node']}. {p['message']}")
+            continue
+        lines.append(f"{p['pod']}: not placed ({p['reason']}). {p['message']}")
+        counts = p["excluded"]
+        rows: list[Sequence[str]] = [("RULE", "NODES")]
+        rows += [(label, str(counts[key])) for key, label in _EXCLUSION_RULES if counts[key]]
+        rows.append(("total", str(counts["total"])))
+        lines += ["  " + line for line in table(rows)]
+        if p["closest"]:
+            rows = [("CLOSEST NODE", "USABLE", "SHORT BY", "WRONG SHAPE", "UNHEALTHY", "RECOVERING")]
+            for c in p["closest"]:
+                rows.append(
+                    (
+                        c["node"],
+                        str(c["usable"]),
+                        str(c["short_by"]),
+                        "yes" if c["wrong_shape"] else "no",
+                        chip_ranges(c["unhealthy_chips"]),
+                        chip_ranges(c["recovering_chips"]),
+                    )
+                )
+            lines += ["  " + line for line in table(rows)]
+    if explanation["suggestions"]:
+        lines += ["", f"What would make it fit ({plural(len(explanation['suggestions']), 'suggestion')}):"]
+        lines += [f"  [{s['code']}] {s['message']}" for s in explanation["suggestions"]]
     return "\n".join(lines)

@@ -24,11 +24,12 @@ def show(
     super_pod_size: int | None = None,
     reserve_nodes: int | None = None,
     title: str | None = None,
+    add: Any = None,
 ) -> str:
     """Draws the cluster, and the plan of its pending pods, as an SVG document.
 
     ``snapshot``, ``extra_objects``, ``state``, ``scheduler_name``,
-    ``super_pod_size`` and ``reserve_nodes`` are as for :func:`npusched.plan`:
+    ``super_pod_size``, ``reserve_nodes`` and ``add`` are as for :func:`npusched.plan`:
     the picture shows exactly the plan that call would return. ``title`` is
     the heading (default: ``Cluster: <N> nodes, <C> chips``).
 
@@ -45,6 +46,6 @@ def show(
     """
     if title is not None and not isinstance(title, str):
         raise InvalidInput(f"title: expected a str or None, got {type(title).__name__}")
-    inputs = plan_inputs(snapshot, None, scheduler_name, super_pod_size, reserve_nodes, extra_objects, state)
+    inputs = plan_inputs(snapshot, None, scheduler_name, super_pod_size, reserve_nodes, extra_objects, state, add)
     del inputs["now"]  # nothing in the picture depends on the time
     return _core.show_svg(title=title or "", **inputs)

@@ -9,15 +9,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pathlib
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import _core, _format, simulate
+from . import _demo, _format
 from ._api import MAX_NOW, __version__, faults_text, plan_text
 from ._errors import InvalidInput
 from ._show import show
 from ._explain import explain_text
+from ._ome import expand, render
 
 __all__ = ["main"]
 
@@ -65,38 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("snapshot", metavar="SNAPSHOT.json", help="the snapshot file; - reads standard input")
     _add_now(p, "the current time, written into each binding's predicate-time annotation (default: now)")
     _add_format(p)
-    p.add_argument(
-        "--scheduler-name",
-        default="volcano",
-        metavar="NAME",
-        help="pending pods are those with this spec.schedulerName (default: volcano)",
-    )
-    p.add_argument(
-        "--super-pod-size",
-        type=int,
-        default=None,
-        metavar="NODES",
-        help="nodes per physical super-pod (default: the snapshot's init-params, else 48)",
-    )
-    p.add_argument(
-        "--reserve-nodes",
-        type=int,
-        default=None,
-        metavar="NODES",
-        help="nodes each super-pod keeps free if it can (default: the snapshot's init-params, else 2)",
-    )
-    p.add_argument(
-        "--extra-objects",
-        metavar="OBJECTS.json",
-        default=None,
-        help="what-if: pods, PodGroups, ... (a JSON array or List) added to the snapshot for this plan only",
-    )
-    p.add_argument(
-        "--state",
-        metavar="STATE.json",
-        default=None,
-        help="fault state from `npusched faults`: fault jobs' previous fault nodes score lower",
-    )
+    _add_plan_inputs(p)
     p.set_defaults(run=_run_plan)
 
     f = commands.add_parser(
@@ -135,16 +107,12 @@ def _parser() -> argparse.ArgumentParser:
         "the logical super-nodes of planned sp-block jobs are outlined. Hover a chip for its holder.",
         epilog="Example:\n"
         "  kubectl get nodes,pods,configmaps,replicasets,podgroups.scheduling.volcano.sh -A -o json > snapshot.json\n"
-        "  npusched show snapshot.json --extra-objects new-service.json -o cluster.svg\n\n"
+        "  npusched show snapshot.json --add runtime.yaml --add isvc.yaml -o cluster.svg\n\n"
         "Exit codes: 0 success, 2 bad input or usage (nothing is written).",
     )
     s.add_argument("snapshot", metavar="SNAPSHOT.json", help="the snapshot file; - reads standard input")
     s.add_argument("-o", "--output", required=True, metavar="FILE", help="the SVG file to write; - writes standard output")
-    s.add_argument("--extra-objects", metavar="OBJECTS.json", default=None, help="what-if objects, as for `plan`")
-    s.add_argument("--state", metavar="STATE.json", default=None, help="fault state, as for `plan`")
-    s.add_argument("--scheduler-name", default="volcano", metavar="NAME", help="as for `plan` (default: volcano)")
-    s.add_argument("--super-pod-size", type=int, default=None, metavar="NODES", help="as for `plan`")
-    s.add_argument("--reserve-nodes", type=int, default=None, metavar="NODES", help="as for `plan`")
+    _add_plan_inputs(s)
     _add_now(s, "accepted so a `plan` command line works unchanged; the picture does not depend on it")
     s.add_argument("--title", default=None, help="the picture's heading (default: Cluster: <N> nodes, <C> chips)")
     s.set_defaults(run=_run_show)
@@ -159,46 +127,124 @@ def _parser() -> argparse.ArgumentParser:
         '"super_pod_jobs":[...],"suggestions":[...]}. A target with nothing pending and nothing running '
         "is an error (exit 2).",
         epilog="Example:\n  npusched explain snapshot.json --group train/llama-pretrain --now 1700000000\n"
-        "  npusched explain snapshot.json --service serving/llama --extra-objects new-pods.json",
+        "  npusched explain snapshot.json --service serving/llama-pd --add runtime.yaml --add isvc.yaml",
     )
     e.add_argument("snapshot", metavar="SNAPSHOT.json", help="the snapshot file; - reads standard input")
     which = e.add_mutually_exclusive_group(required=True)
     which.add_argument("--pod", metavar="NS/NAME", help="a pending pod")
     which.add_argument("--group", metavar="NS/NAME", help="a PodGroup (gang): its pending pods")
     which.add_argument("--service", metavar="NS/NAME", help="the pending pods labelled ome.io/inferenceservice=NAME")
-    for option in ("--extra-objects", "--state", "--scheduler-name", "--super-pod-size", "--reserve-nodes"):
-        e.add_argument(option, **_plan_option(p, option))
+    _add_plan_inputs(e)
     _add_now(e, "the current time, as for `plan` (default: now)")
+    _add_format(e)
     e.set_defaults(run=_run_explain)
+
+    o = commands.add_parser(
+        "ome",
+        help="OME documents: what an InferenceService expands to",
+        description="Work with OME documents before they are applied.",
+    )
+    ome_commands = o.add_subparsers(dest="ome_command", metavar="SUBCOMMAND", required=True)
+    r = ome_commands.add_parser(
+        "render",
+        help="print the objects OME documents expand to",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Expand OME documents — an InferenceService with its (Cluster)ServingRuntime and, when "
+        "known, its (Cluster)BaseModel, or the MindCluster deployment tool's isvc-config.yaml — and print, as "
+        "YAML documents, what `kubectl apply` would get, then what OME, the Deployment / LeaderWorkerSet "
+        "controllers and Volcano would create (workloads, ReplicaSets / StatefulSets, PodGroups, pods). "
+        "Warnings (what OME would refuse or probably not mean) head the output as comments.",
+        epilog="Example:\n  npusched ome render runtime.yaml isvc.yaml\n"
+        "  npusched ome render isvc-config.yaml --context snapshot.json --format json\n\n"
+        "Exit codes: 0 success, 2 bad input or usage.",
+    )
+    r.add_argument("files", nargs="+", metavar="FILE", help="YAML or JSON files, one or many documents each; - reads standard input")
+    r.add_argument(
+        "--context",
+        metavar="SNAPSHOT.json",
+        default=None,
+        help="a Kubernetes List in which runtimes and models not among FILE are looked up",
+    )
+    r.add_argument(
+        "--format",
+        choices=("yaml", "json"),
+        default="yaml",
+        help="yaml (default): the objects as YAML documents; json: {services, warnings, applied, objects}",
+    )
+    r.set_defaults(run=_run_ome_render)
 
     d = commands.add_parser(
         "demo",
-        help="plan the built-in demo cluster and show the result",
-        description="Run the built-in synthetic demo cluster (Atlas 800I A2 and A3 nodes, some chips\n"
-        "in use, one unhealthy node) through the same plan path as `npusched plan`, print the\n"
-        "plan as a table (as `plan --format table`), then a fault story: a chip of a running\n"
-        "pod breaks and `faults` and `plan` decide what happens. With --json, the raw plan JSON:\n"
-        '  {"bindings":[...],"unschedulable":[...],"excluded_nodes":[...],\n'
-        '   "super_pod_jobs":[...],"gangs":[...],"summary":{...}}',
-        epilog="Example:\n  npusched demo --now 1700000000\n  npusched demo --json | jq .summary\n\n"
-        "Exit codes: 0 success, 2 bad usage.",
+        help="the built-in story: SGLang P/D services through OME on A2 and an A3 SuperPoD",
+        description="Build the built-in synthetic cluster (Atlas 800I A2 nodes, an Atlas 900 A3 SuperPoD of\n"
+        "two physical super-pods, CPU-only nodes), plan two SGLang prefill/decode InferenceServices\n"
+        "before they exist (one per OME runtime: Deployments on A2, a LeaderWorkerSet decode role in\n"
+        "sp-block 32 on the SuperPoD) exactly as `plan --add` does, draw the picture (as `show`),\n"
+        "then break a chip under one decode instance: `faults` decides what is deleted and why,\n"
+        "and `plan` where the replacement goes. With --json, the what-if plan's JSON:\n"
+        '  {"bindings":[...],"unschedulable":[...],"excluded_nodes":[...],"super_pod_jobs":[...],\n'
+        '   "gangs":[...],"summary":{...},"warnings":[...],"inference_services":[...]}',
+        epilog="Example:\n  npusched demo --svg /tmp/cluster.svg\n  npusched demo --json | jq .inference_services\n\n"
+        "Exit codes: 0 success, 2 bad usage or the picture cannot be written.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_now(d, "the current time, written into each binding's predicate-time annotation (default: now)")
-    d.add_argument("--json", action="store_true", help="print the raw plan JSON instead of a table")
+    _add_now(d, "the current time: predicate-time of the plan, fault times of the story (default: now)")
+    d.add_argument("--json", action="store_true", help="print the what-if plan's JSON instead of the story")
+    d.add_argument(
+        "--svg",
+        default="npusched-demo.svg",
+        metavar="FILE",
+        help="where to write the picture of the planned services (default: npusched-demo.svg)",
+    )
     d.set_defaults(run=_run_demo)
     return parser
 
 
+def _add_plan_inputs(p: argparse.ArgumentParser) -> None:
+    """The options of every command built on a plan (`plan`, `show`, `explain`)."""
+    p.add_argument(
+        "--scheduler-name",
+        default="volcano",
+        metavar="NAME",
+        help="pending pods are those with this spec.schedulerName (default: volcano)",
+    )
+    p.add_argument(
+        "--super-pod-size",
+        type=int,
+        default=None,
+        metavar="NODES",
+        help="nodes per physical super-pod (default: the snapshot's init-params, else 48)",
+    )
+    p.add_argument(
+        "--reserve-nodes",
+        type=int,
+        default=None,
+        metavar="NODES",
+        help="nodes each super-pod keeps free if it can (default: the snapshot's init-params, else 2)",
+    )
+    p.add_argument(
+        "--add",
+        "--extra-objects",
+        dest="add",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="what-if (repeatable): YAML or JSON documents added to the snapshot for this plan only — OME "
+        "InferenceServices with their (Cluster)ServingRuntime and (Cluster)BaseModel, the MindCluster "
+        "deployment tool's isvc-config.yaml, or plain pods, PodGroups, ...; OME documents are expanded into the "
+        "pods and PodGroups their controllers would create, and the output gains `warnings` and "
+        "`inference_services`; - reads standard input (--extra-objects is the old name)",
+    )
+    p.add_argument(
+        "--state",
+        metavar="STATE.json",
+        default=None,
+        help="fault state from `npusched faults`: fault jobs' previous fault nodes score lower",
+    )
+
+
 def _add_now(p: argparse.ArgumentParser, help_text: str) -> None:
     p.add_argument("--now", type=_unix_seconds, default=None, metavar="UNIX_SECONDS", help=help_text)
-
-
-def _plan_option(plan: argparse.ArgumentParser, option: str) -> dict[str, Any]:
-    """The settings of one of `plan`'s options, for a command that takes it the same way."""
-    action = next(a for a in plan._actions if option in a.option_strings)
-    return {"dest": action.dest, "type": action.type, "default": action.default, "metavar": action.metavar,
-            "help": action.help}
 
 
 def _add_format(p: argparse.ArgumentParser) -> None:
@@ -247,6 +293,11 @@ def _read(path: str | None) -> bytes | None:
         raise _Unreadable(f"cannot read {'standard input' if path == '-' else path}: {e.strerror or e}") from None
 
 
+def _documents(paths: list[str]) -> list[Any]:
+    """Files to add: paths as they are (their names appear in errors), standard input as its bytes."""
+    return [_read(p) if p == "-" else pathlib.Path(p) for p in paths]
+
+
 def _on_plan(args: argparse.Namespace, call: Callable[[bytes | None, dict[str, Any]], str]) -> str | int:
     """Reads the files of a command built on a plan and runs ``call(snapshot, plan
     keyword arguments)``: its text, or the exit code of a failure (reported)."""
@@ -257,7 +308,7 @@ def _on_plan(args: argparse.Namespace, call: Callable[[bytes | None, dict[str, A
             "scheduler_name": args.scheduler_name,
             "super_pod_size": args.super_pod_size,
             "reserve_nodes": args.reserve_nodes,
-            "extra_objects": _read(args.extra_objects),
+            "add": _documents(args.add) or None,
             "state": _read(args.state),
         }
     except _Unreadable as e:
@@ -273,6 +324,23 @@ def _run_plan(args: argparse.Namespace) -> int:
     if isinstance(text, int):
         return text
     _emit(_format.plan_table(json.loads(text)) if args.format == "table" else text)
+    return EXIT_OK
+
+
+def _run_ome_render(args: argparse.Namespace) -> int:
+    try:
+        add = _documents(args.files)
+        context = _read(args.context)
+    except _Unreadable as e:
+        return _fail(str(e))
+    try:
+        if args.format == "json":
+            text = json.dumps(expand(add, context=context), ensure_ascii=False, separators=(",", ":"))
+        else:
+            text = render(add, context=context)
+    except InvalidInput as e:
+        return _fail(str(e))
+    _emit(text)
     return EXIT_OK
 
 
@@ -312,54 +380,17 @@ def _run_explain(args: argparse.Namespace) -> int:
     text = _on_plan(args, lambda data, options: explain_text(data, kind, target, now=args.now, **options))
     if isinstance(text, int):
         return text
-    _emit(text)
+    _emit(_format.explain_table(json.loads(text)) if args.format == "table" else text)
     return EXIT_OK
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    snapshot = _core.demo_snapshot_json()
-    text = plan_text(snapshot, now=args.now)
+    now = args.now if args.now is not None else int(time.time())
     if args.json:
-        _emit(text)
-    else:
-        _emit(_format.plan_table(json.loads(text), title="Demo cluster"))
-        _emit(_fault_story(json.loads(snapshot), json.loads(text), args.now))
+        _emit(json.dumps(_demo.what_if_plan(now), ensure_ascii=False, separators=(",", ":")))
+        return EXIT_OK
+    try:
+        _emit(_demo.story(now, args.svg))
+    except OSError as e:
+        return _fail(f"cannot write {args.svg}: {e.strerror or e}")
     return EXIT_OK
-
-
-# The fault story: decode instance b of the SGLang service is an OME instance
-# (only the faulty pod is rescheduled); one die of the node running its rank 1
-# breaks. Decisions come from npusched.plan / npusched.faults; `simulate` plays
-# the cluster's side (binding, the device plugin's report, the deletion).
-_STORY_GROUP = "serving/sglang-decode-b"
-_STORY_POD = "serving/sglang-decode-b-1"
-_STORY_CHIP = 5
-
-
-def _fault_story(snapshot: dict[str, Any], placed: dict[str, Any], now: int | None) -> str:
-    start = now if now is not None else 1700000000
-    running = simulate.bind(snapshot, placed)
-    running = simulate.label_group(
-        running,
-        _STORY_GROUP,
-        {"fault-scheduling": "force", "pod-rescheduling": "on", "ome.io/inferenceservice": "sglang-pd"},
-    )
-    node = next(b["node"] for b in placed["bindings"] if b["pod"] == _STORY_POD)
-    broken = simulate.inject_chip_fault(running, node, _STORY_CHIP, start + 60)
-    report = json.loads(faults_text(broken, None, start + 60))
-    after = simulate.apply_actions(broken, report)
-    replan = json.loads(plan_text(after, now=start + 61, state=report["state"]))
-
-    lines = [
-        "",
-        f"Fault story: Ascend910-{_STORY_CHIP} of {node} (running {_STORY_POD}) becomes unhealthy.",
-        "",
-        _format.faults_table(report),
-        "",
-        "Replacement plan (the other instances keep running):",
-    ]
-    lines += ["  " + line for line in _format.table(_format.binding_rows(replan["bindings"]))]
-    for u in replan["unschedulable"]:
-        if u["group"] == _STORY_GROUP:
-            lines.append(f"  {u['pod']} not placed: {u['reason']}: {u['message']}")
-    return "\n".join(lines)

@@ -110,6 +110,13 @@ struct ome_expansion {
 /// each group headed by a comment (what `npusched ome render` prints).
 [[nodiscard]] std::string render_yaml(const ome_expansion& e);
 
+/// The expansion as compact JSON (what `npusched.expand` returns):
+/// `{"services":[{"service","runtime","model","source","roles":[{"role",
+/// "component","workload_kind","workload","scheduler_name","replicas",
+/// "max_replicas","group_size","npus_per_pod","instances":[{"index",
+/// "podgroup","pods":[...]}]}]}],"warnings":[...],"applied":[...],"objects":[...]}`.
+[[nodiscard]] std::string encode_expansion(const ome_expansion& e);
+
 /// `prefill`, `decode`, `router`.
 [[nodiscard]] std::string_view to_string(ome_role r) noexcept;
 

@@ -13,6 +13,7 @@
 
 #include "npusched/cluster.hpp"
 #include "npusched/fault.hpp"
+#include "npusched/k8s/ome.hpp"
 #include "npusched/plan.hpp"
 #include "npusched/result.hpp"
 
@@ -132,6 +133,10 @@ struct encode_options {
   /// Unix seconds; `predicate-time` is `now · 10⁹ + placement index` nanoseconds,
   /// so pods bound in one plan keep their placement order on the node.
   std::int64_t now_unix_seconds = 0;
+  /// The what-if expansion the snapshot was decoded with, if any: the output
+  /// gains `warnings` and `inference_services` (per service, role and
+  /// instance: admitted or not, where each pod goes, why not).
+  const ome_expansion* what_if = nullptr;
 };
 
 /// The `npusched plan` output:
@@ -158,19 +163,30 @@ struct encode_options {
 
 namespace npusched::k8s {
 
-/// Options of the one-call pipeline `plan_json`.
-struct plan_json_options {
+/// What every pipeline (`plan_json`, and the commands built on a plan)
+/// reads besides the snapshot itself.
+struct input_options {
   std::string scheduler_name = "volcano";  ///< see `decode_options`
-  std::int64_t now_unix_seconds = 0;       ///< see `encode_options`
   /// Override the snapshot's init-params (`super-pod-size`, `reserve-nodes`);
   /// the result is clamped as the reference does (`npusched::clamp`).
   std::optional<int> super_pod_size;
   std::optional<int> reserve_nodes;
-  /// What-if objects (see `decode_options::extra_objects_json`).
-  std::string extra_objects_json;
+  std::string extra_objects_json;          ///< see `decode_options`
   /// The fault state (`encode_fault_state`): each fault job's previous fault
   /// nodes score 64 less for its replacements. Empty for none.
   std::string fault_state_json;
+  /// What-if documents (YAML or JSON): OME InferenceServices with their
+  /// runtimes and models, the deployment tool's config, or plain Kubernetes
+  /// objects. OME documents are expanded (`expand_ome`, runtimes and models
+  /// also looked up in the snapshot) and everything is added to the snapshot
+  /// for this call only.
+  std::vector<source_document> add;
+  ome_options ome;  ///< settings of the expansion
+};
+
+/// Options of the one-call pipeline `plan_json`.
+struct plan_json_options : input_options {
+  std::int64_t now_unix_seconds = 0;       ///< see `encode_options`
 };
 
 /// decode_snapshot → plan (with the snapshot's init-params, then the
@@ -178,22 +194,14 @@ struct plan_json_options {
 /// decoder's (the document is not a readable List).
 [[nodiscard]] result<std::string> plan_json(std::string_view snapshot_json, const plan_json_options& opt);
 
-/// What every pipeline (`plan_json`, and the commands built on a plan)
-/// reads besides the snapshot itself.
-struct input_options {
-  std::string scheduler_name = "volcano";  ///< see `decode_options`
-  std::optional<int> super_pod_size;       ///< see `plan_json_options`
-  std::optional<int> reserve_nodes;        ///< see `plan_json_options`
-  std::string extra_objects_json;          ///< see `decode_options`
-  std::string fault_state_json;            ///< see `plan_json_options`
-};
-
 /// A decoded snapshot ready to plan: fault jobs' previous fault nodes marked
 /// as avoided (from the fault state), and the plan options from the
 /// snapshot's init-params with the caller's overrides applied.
 struct prepared_snapshot {
   snapshot snap;
   plan_options options;
+  /// The expansion of `input_options::add`, when documents were added.
+  std::optional<ome_expansion> what_if;
 };
 
 /// The shared first step of every pipeline: decode, read the fault state,
