@@ -59,7 +59,7 @@ npusched_pip_install() {
   CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" \
     "$NPUSCHED_VENV/bin/python" -m pip install -v --disable-pip-version-check --no-build-isolation \
     --config-settings=build-dir="$NPUSCHED_ROOT/build/python" "$NPUSCHED_ROOT" \
-    > >(tee "$log" | { grep --line-buffered -E '^\[[0-9]+/[0-9]+\] ' || true; } | sed -u 's/^/  /' >&2) 2>&1 || rc=$?
+    > >(tee "$log" | { grep --line-buffered -E '^ *\[[0-9]+/[0-9]+\] ' || true; } | sed -u 's/^/  /' >&2) 2>&1 || rc=$?
   wait $! 2>/dev/null || true  # let the progress lines finish
   if [ "$rc" -ne 0 ]; then
     echo "npusched: the package build failed; the last lines of $log:" >&2

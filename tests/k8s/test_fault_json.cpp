@@ -107,7 +107,8 @@ TEST(FaultsJson, ReportsIsolationFaultJobsActionsAndState) {
   ASSERT_TRUE(out.ok()) << out.err().what();
   const json r = json::parse(*out);
   EXPECT_EQ(r["unusable_chips"], json::parse(R"([{"node":"n1","chips":["Ascend910-3"],"reason":"Unhealthy"}])"));
-  EXPECT_EQ(r["fault_jobs"], json::parse(R"([{"group":"ns/job","fault_types":["CardUnhealthy"],"pods":["ns/job-1"]}])"));
+  EXPECT_EQ(r["fault_jobs"], json::parse(R"([{"group":"ns/job","fault_types":["CardUnhealthy"],"pods":["ns/job-1"],
+                  "policy":"fault-scheduling=grace: deleted with the pod's grace period, forced after grace-over-time; pod-rescheduling=on: the fault pods (and their logical super-node when the fault spreads) are replaced"}])"));
   EXPECT_EQ(r["actions"],
             json::parse(R"([{"pod":"ns/job-1","action":"delete","mode":"grace","reason":"CardUnhealthy"}])"));
   ASSERT_EQ(r["state"]["jobs"].size(), 1u);

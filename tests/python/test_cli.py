@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from xml.etree import ElementTree
 from pathlib import Path
 from typing import Any, Callable
 
 import npusched
 import pytest
-from npusched import _core
+from npusched import _core, _demo
 
 RunCli = Callable[..., "subprocess.CompletedProcess[bytes]"]  # the run_cli fixture
 
@@ -117,14 +118,17 @@ def test_usage_errors_exit_2(run_cli: RunCli, argv: list[str]) -> None:
     assert b"usage: npusched" in proc.stderr and b"Traceback" not in proc.stderr
 
 
-def test_demo_table(run_cli: RunCli, now: int, pending_names: list[str]) -> None:
-    proc = run_cli("demo", "--now", str(now))
+def test_plan_table_of_the_small_demo(
+    run_cli: RunCli, tmp_path: Path, demo_text: str, now: int, pending_names: list[str]
+) -> None:
+    path = _write(tmp_path, "snapshot.json", demo_text)
+    proc = run_cli("plan", str(path), "--now", str(now), "--format", "table")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.decode()
     summary = npusched.plan(npusched.demo_snapshot(), now=now)["summary"]
     total = summary["total"]
     assert out.startswith(
-        "Demo cluster: 18 nodes (3 module-910b-8, 2 module-a3-16, 13 module-a3-16-super-pod), 18 pending pods: "
+        "Cluster: 18 nodes (3 module-910b-8, 2 module-a3-16, 13 module-a3-16-super-pod), 18 pending pods: "
         f"{summary['placed']} placed, {summary['unplaced']} not placed; 0 nodes excluded.\n"
         f"Free NPUs on usable nodes: {total['free_npus_before']} of {total['npus']} before this plan, "
         f"{total['free_npus_after']} after (not usable: a2-node-3).\n"
@@ -150,10 +154,45 @@ def test_demo_table(run_cli: RunCli, now: int, pending_names: list[str]) -> None
     assert "superpod_capacity" in rows["serving/sglang-decode-c-0"]
 
 
-def test_demo_json_is_the_raw_plan(run_cli: RunCli, now: int, demo_text: str) -> None:
-    proc = run_cli("demo", "--now", str(now), "--json")
+def test_demo_tells_the_story(run_cli: RunCli, now: int, tmp_path: Path) -> None:
+    svg = tmp_path / "demo.svg"
+    proc = run_cli("demo", "--now", str(now), "--svg", str(svg))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == _core.plan_json(demo_text, now).encode() + b"\n"
+    out = proc.stdout.decode()
+    placed = _demo.what_if_plan(now)
+    # 1. Both services admitted, every role, every pod where the plan put it.
+    for service in placed["inference_services"]:
+        assert f"Service {service['service']} ({service['runtime']}): admitted" in out
+        for role in service["roles"]:
+            for instance in role["instances"]:
+                for pod in instance["pods"]:
+                    assert any(pod["pod"] in line and pod["node"] in line for line in out.splitlines())
+    # 2. The picture is written and named.
+    assert f"picture of the cluster with the planned services: {svg}" in out
+    ElementTree.parse(svg)
+    # 3. Only the faulty decode pod is deleted, at once, and the report says which labels chose that.
+    assert "serving/lws-llama-pd-sp-decoder-1-1  delete  force  CardUnhealthy" in out
+    assert out.count("  delete  ") == 1
+    assert "fault-scheduling=force: deleted at once" in out and "only the fault pods are replaced" in out
+    # 4. The replacement goes away from the broken node.
+    broken = next(
+        p["node"]
+        for s in placed["inference_services"]
+        for r in s["roles"]
+        for i in r["instances"]
+        for p in i["pods"]
+        if p["pod"] == "serving/lws-llama-pd-sp-decoder-1-1"
+    )
+    (replacement,) = [line for line in out.splitlines()[-3:] if "serving/lws-llama-pd-sp-decoder-1-1" in line]
+    assert broken not in replacement and " 16 " in f" {replacement.split()[1]} "
+    assert "The other 10 pods keep running" in out
+
+
+def test_demo_json_is_the_what_if_plan(run_cli: RunCli, now: int, tmp_path: Path) -> None:
+    proc = run_cli("demo", "--now", str(now), "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == _demo.what_if_plan(now)
+    assert not list(tmp_path.iterdir())  # --json draws nothing
 
 
 def test_version(run_cli: RunCli) -> None:
@@ -164,7 +203,8 @@ def test_version(run_cli: RunCli) -> None:
 
 def test_python_dash_m(tmp_path: Path, now: int, demo_text: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "npusched", "demo", "--json", "--now", str(now)],
+        [sys.executable, "-m", "npusched", "plan", "-", "--now", str(now)],
+        input=demo_text.encode(),
         capture_output=True,
         cwd=tmp_path,
         timeout=120,

@@ -39,7 +39,15 @@ def test_chip_fault_deletes_only_the_faulty_instance_pod(demo: dict[str, Any], n
     _, broken, node = _story(demo, now)
     report = npusched.faults(broken, None, now + 60)
     assert {"node": node, "chips": ["Ascend910-5"], "reason": "Unhealthy"} in report["unusable_chips"]
-    assert report["fault_jobs"] == [{"group": DECODE, "fault_types": ["CardUnhealthy"], "pods": [f"{DECODE}-1"]}]
+    (job,) = report["fault_jobs"]
+    assert {k: job[k] for k in ("group", "fault_types", "pods")} == {
+        "group": DECODE,
+        "fault_types": ["CardUnhealthy"],
+        "pods": [f"{DECODE}-1"],
+    }
+    # Which labels chose the mode and the scope, in words.
+    assert job["policy"].startswith("fault-scheduling=force: deleted at once")
+    assert "only the fault pods are replaced" in job["policy"]
     assert report["actions"] == [{"pod": f"{DECODE}-1", "action": "delete", "mode": "force", "reason": "CardUnhealthy"}]
     # The replacement lands in the same super-pod and logical super-node, away from the broken node.
     after = simulate.apply_actions(broken, report)
@@ -84,13 +92,3 @@ def test_cli_faults(run_cli: RunCli, tmp_path: Path, demo: dict[str, Any], now: 
     assert bad.returncode == 2 and bad.stdout == b"" and b"state" in bad.stderr
 
 
-def test_demo_tells_the_fault_story(run_cli: RunCli, now: int) -> None:
-    proc = run_cli("demo", "--now", str(now))
-    assert proc.returncode == 0, proc.stderr
-    out = proc.stdout.decode()
-    assert "Fault story: Ascend910-5 of sp0-node-2 (running serving/sglang-decode-b-1) becomes unhealthy." in out
-    story = out[out.index("Fault story:") :]
-    assert "sp0-node-2  5      Unhealthy" in story
-    assert "serving/sglang-decode-b-1  delete  force  CardUnhealthy" in story
-    replacement = story[story.index("Replacement plan") :].splitlines()
-    assert replacement[2].split() == ["serving/sglang-decode-b-1", "16", "sp0-node-5", "0-15", "0", "0"]
