@@ -2,6 +2,7 @@
 
 #include "encode_services.hpp"
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -99,6 +100,11 @@ ojson component_json(const snapshot& snap, const pod_outcomes& out, const ome_co
     for (const std::string& pod : inst.pods) pods.push_back(pod_json(snap, out, c, pod, code, message));
     const bool admitted = code.empty() && !inst.pods.empty();
     admitted_count += admitted ? 1 : 0;
+    // An instance another scheduler places is not this plan's to admit.
+    const bool ours = std::any_of(inst.pods.begin(), inst.pods.end(), [&](const std::string& pod) {
+      return out.placed.count(pod) != 0 || out.refused.count(pod) != 0;
+    });
+    if (ours && !admitted) all_admitted = false;
     ojson entry = ojson::object();
     entry["index"] = inst.index;
     entry["podgroup"] = inst.podgroup;
@@ -108,7 +114,6 @@ ojson component_json(const snapshot& snap, const pod_outcomes& out, const ome_co
     entry["message"] = message;
     instances.push_back(std::move(entry));
   }
-  if (admitted_count != static_cast<int>(c.instances.size())) all_admitted = false;
   ojson entry = component_head(c);
   entry["admitted_instances"] = admitted_count;
   entry["instances"] = std::move(instances);

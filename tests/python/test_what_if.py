@@ -153,3 +153,27 @@ def test_ome_render_prints_yaml_documents(run_cli: RunCli, docs: list[str], tmp_
     expansion = json.loads(as_json.stdout)
     assert expansion == npusched.expand([Path(p) for p in paths])
     assert {o["kind"] for o in expansion["objects"]} >= {"Deployment", "LeaderWorkerSet", "Pod", "PodGroup"}
+
+
+def test_explain_and_show_take_the_same_documents(cluster: dict[str, Any], docs: list[str], now: int) -> None:
+    explanation = npusched.explain(cluster, service="serving/llama-pd-sp", now=now, add=docs)
+    assert explanation["target"]["status"] == "pending"
+    placed = {b["pod"]: b["node"] for b in npusched.plan(cluster, now=now, add=docs)["bindings"]}
+    for pod in explanation["pods"]:
+        assert pod["placed"] and pod["node"] == placed[pod["pod"]]
+    svg = npusched.show(cluster, add=docs)
+    planned = svg.count('data-state="planned"')
+    assert planned == sum(len(b["chips"]) for b in npusched.plan(cluster, now=now, add=docs)["bindings"])
+
+
+def test_explain_table_of_a_service_that_does_not_fit(cluster: dict[str, Any], docs: list[str], now: int) -> None:
+    for item in cluster["items"]:
+        if item["kind"] == "Node" and item["metadata"]["name"].startswith("sp"):
+            item["metadata"].setdefault("labels", {}).pop("models.ome.io/clusterbasemodel.llama-3-2-1b-instruct")
+    explanation = npusched.explain(cluster, service="serving/llama-pd-sp", now=now, add=docs)
+    codes = {s["code"] for s in explanation["suggestions"]}
+    assert "missing_label" in codes or "more_nodes" in codes, explanation["suggestions"]
+    from npusched import _format
+
+    text = _format.explain_table(explanation)
+    assert "not placed" in text and "What would make it fit" in text
