@@ -49,7 +49,7 @@ constexpr std::string_view noded_prefix = "mindx-dl-nodeinfo-";
 constexpr std::string_view switch_prefix = "mindx-dl-switchinfo-";
 constexpr std::string_view clusterd_node_cm = "cluster-info-node-cm";
 constexpr std::string_view clusterd_switch_prefix = "cluster-info-switch-";
-/// The L1 link-down fault code (gang_fault.md §2.6).
+/// The L1 link-down fault code (docs/faults.md, "Inputs").
 constexpr std::string_view link_down_code = "81078603";
 constexpr std::string_view scheduler_conf_key = "volcano-scheduler.conf";
 /// Holder of chips the device plugin reports as taken when no bound pod claims them.
@@ -569,7 +569,7 @@ record_or_problem with_check_code(record_or_problem r, const json& holder, const
   return distrusted{std::move(c->message)};
 }
 
-/// `DeviceInfoCfg` of `kube-system/mindx-dl-deviceinfo-<node>` (fitting.md §4.4).
+/// `DeviceInfoCfg` of `kube-system/mindx-dl-deviceinfo-<node>` (the device-plugin form, docs/kubernetes.md).
 record_or_problem read_device_plugin_record(const std::string& text) {
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) return std::string("DeviceInfoCfg is not valid JSON");
@@ -580,7 +580,7 @@ record_or_problem read_device_plugin_record(const std::string& text) {
   return with_check_code(read_record(*it, doc), doc, *it);
 }
 
-/// One node's entry of a `mindx-dl/cluster-info-device-<m>` shard (fitting.md §4.6).
+/// One node's entry of a `mindx-dl/cluster-info-device-<m>` shard (the ClusterD form, docs/kubernetes.md).
 /// ClusterD writes no CheckCode there; one that is present is verified all the same.
 record_or_problem read_clusterd_record(const json& entry) {
   if (!entry.is_object()) return std::string("the record is not a JSON object");
@@ -756,7 +756,7 @@ node_health reported_health(const std::string& node, bool switch_shape, const de
   return h;
 }
 
-/// Picks the device-info record of `node` (fitting.md §1.2, docs/kubernetes.md).
+/// Picks the device-info record of `node` (docs/kubernetes.md).
 /// Records failing their CheckCode are reported in `untrusted` and not used.
 std::variant<device_record, excluded_node> choose_record(const std::string& node, const decode_context& ctx,
                                                           std::vector<untrusted_record>& untrusted) {
@@ -1163,7 +1163,7 @@ bool exempt_pod(const pod_item& p) {
          find(p.m.annotations, "huawei.com/skip-ascend-plugin") == "enabled";
 }
 
-// Gang size and NPU total (gang_fault.md §1.2): the PodGroup's minMember;
+// Gang size and NPU total (docs/gang.md): the PodGroup's minMember;
 // a ReplicaSet owner without the annotation → its replicas; the annotation
 // `huawei.com/schedule_minAvailable` → its value when minMember is 1.
 void derive_gang(job_spec& j, const podgroup_item* pg, const std::optional<std::string>& min_available_annotation,

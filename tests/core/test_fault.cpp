@@ -1,6 +1,6 @@
-// Fault isolation and rescheduling decisions: classification (gang_fault.md
-// §2.4), the deletion matrix (§3.4.1), modes, grace → force (§3.6), retry
-// budgets (§3.8), escalation, the state as a value, and the §4 vectors
+// Fault isolation and rescheduling decisions (docs/faults.md): classification,
+// the deletion matrix, modes, grace → force, retry budgets, escalation, the
+// state as a value, and the reference's fault test vectors
 // (T3, T5, T6, T8, T9, D1–D7) — plus a property on random faults.
 
 #include <gtest/gtest.h>
@@ -141,7 +141,7 @@ INSTANTIATE_TEST_SUITE_P(
                       {}}),
     [](const auto& tp) { return std::string(tp.param.rule); });
 
-// ---------------------------------------------------------------- deletion scope (§3.4.1, T5, T6)
+// ---------------------------------------------------------------- deletion scope (T5, T6)
 
 struct scope_case {
   const char* rule;

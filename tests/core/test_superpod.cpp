@@ -1,4 +1,4 @@
-// sp-block validation, block selection and rank mapping: the spblock.md §5
+// sp-block validation, block selection and rank mapping: the reference's
 // vectors (V<N> in the test names) and the hard-means-hard rule.
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Topology policies, rule by rule, and the fitting.md §5 test vectors
+// Topology policies, rule by rule, and the reference's fitting test vectors
 // (numbers in the test names refer to the vectors).
 
 #include <gtest/gtest.h>
@@ -228,7 +228,7 @@ INSTANTIATE_TEST_SUITE_P(
         pick_case{"v15_a3_k1_half_free_chip_first", T::module_a3_16, 1, mask({0, 1, 2, 3, 6, 7, 11}), false, {11}},
         pick_case{"v15_a3_k2_only_whole_chip", T::module_a3_16, 2, mask({0, 2, 6, 11, 12, 13}), false, {12, 13}},
         pick_case{"v15_a3_k2_single", T::module_a3_16, 2, mask({0, 1, 3, 5}), false, {0, 1}},
-        // Fitting.md §6 bug 1: ties among whole chips break by chip id.
+        // A deliberate difference: ties among whole chips break by chip id.
         pick_case{"a3_tie_lowest_chip", T::module_a3_16, 2, mask({0, 1, 2, 3}), false, {0, 1}},
         pick_case{"a3_exact_takes_all", T::module_a3_16, 4, mask({4, 5, 8, 9}), false, {4, 5, 8, 9}}),
     [](const auto& tp) { return std::string(tp.param.rule); });

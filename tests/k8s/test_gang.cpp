@@ -1,4 +1,4 @@
-// Gangs from Kubernetes objects: the scenario table of gang_fault.md §1.2 row
+// Gangs from Kubernetes objects: the scenario table of docs/gang.md row
 // by row, terminating members, the "gangs" output, and what-if objects.
 
 #include <gtest/gtest.h>
