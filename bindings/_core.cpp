@@ -52,6 +52,10 @@ npusched::k8s::input_options inputs(const std::string& scheduler_name, std::opti
   return {scheduler_name, super_pod_size, reserve_nodes, extra_objects_json, fault_state_json, to_sources(add), {}};
 }
 
+npusched::k8s::ome_expansion expanded(const documents& docs, const std::string& context_json) {
+  return npusched::k8s::expand_ome(to_sources(docs), context_json).value();
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -147,7 +151,7 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "expand_json",
       [](const documents& docs, const std::string& context_json) {
-        return npusched::k8s::encode_expansion(npusched::k8s::expand_ome(to_sources(docs), context_json).value());
+        return npusched::k8s::encode_expansion(expanded(docs, context_json));
       },
       py::arg("documents"), py::arg("context_json") = "", py::call_guard<py::gil_scoped_release>(),
       "Expands OME documents ((name, text) pairs, YAML or JSON) into the objects their controllers would\n"
@@ -157,7 +161,7 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "render_yaml",
       [](const documents& docs, const std::string& context_json) {
-        return npusched::k8s::render_yaml(npusched::k8s::expand_ome(to_sources(docs), context_json).value());
+        return npusched::k8s::render_yaml(expanded(docs, context_json));
       },
       py::arg("documents"), py::arg("context_json") = "", py::call_guard<py::gil_scoped_release>(),
       "The expansion as YAML documents: what `kubectl apply` would get, then what the controllers\n"
