@@ -80,6 +80,9 @@ enum class node_health : std::uint8_t {
   not_ready,      ///< Kubernetes Ready condition is not True
 };
 [[nodiscard]] std::string_view to_string(node_health h) noexcept;
+/// Whether a node in health `h` takes new pods (healthy or sub-healthy);
+/// the one rule the filter and the cluster summary share.
+[[nodiscard]] constexpr bool admits_new_pods(node_health h) noexcept { return h < node_health::pre_separate; }
 
 /// A set of chips of one node: bit i is the chip `Ascend910-i`.
 /// 32 bits hold every supported topology (at most 16 chips per node).

@@ -91,7 +91,7 @@ class evaluator {
     if (!c_.schedulable(n)) return {node_rule::cordoned, 0};
     const node_health h = c_.health(n);
     const bool sub = h == node_health::sub_healthy || c_.sub_healthy(n) != 0;
-    if (h >= node_health::pre_separate || (sub && r_.refuse_sub_healthy)) return {node_rule::unhealthy, 0};
+    if (!admits_new_pods(h) || (sub && r_.refuse_sub_healthy)) return {node_rule::unhealthy, 0};
     if (r_.npus > 0 && network_ && network_fault_aware(t) && !c_.network_health_known(n))
       return {node_rule::network_unknown, 0};
     if (c_.cpu_allocatable_milli(n) - s_.cpu_requested_milli(n) < r_.cpu_milli ||

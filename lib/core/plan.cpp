@@ -1,4 +1,5 @@
 #include "npusched/plan.hpp"
+#include "npusched/summary.hpp"
 
 #include <algorithm>
 #include <map>
@@ -109,12 +110,7 @@ class planner {
   planner(const cluster& c, const workload& w, placement_state& s, const plan_options& opt)
       : c_(c), w_(w), s_(s), opt_(opt) {
     // NPUs a new pod could get anywhere: free chips of schedulable, usable nodes.
-    for (std::uint32_t i = 0; i < c_.size(); ++i) {
-      const node_id n{i};
-      if (!c_.schedulable(n) || c_.health(n) >= node_health::pre_separate) continue;
-      const chip_mask free = c_.inventory(n) & ~(s_.used(n) | c_.unhealthy(n) | c_.recovering(n));
-      free_npus_ += std::min(chip_count(free), std::max(0, c_.npu_allocatable(n) - s_.npu_requested(n)));
-    }
+    for (std::uint32_t i = 0; i < c_.size(); ++i) free_npus_ += free_npus(c_, s_, node_id{i});
     for (const auto& job : w_.jobs) {
       if (job.infer_service.empty()) continue;
       for (const auto& m : job.running)

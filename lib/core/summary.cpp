@@ -10,7 +10,7 @@
 namespace npusched {
 
 bool takes_new_pods(const cluster& c, node_id n) noexcept {
-  return c.schedulable(n) && c.health(n) < node_health::pre_separate;
+  return c.schedulable(n) && admits_new_pods(c.health(n));
 }
 
 int free_npus(const cluster& c, const placement_state& s, node_id n) noexcept {
