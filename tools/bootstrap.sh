@@ -56,11 +56,12 @@ npusched_pip_install() {
   mkdir -p "$NPUSCHED_ROOT/build"
   echo "npusched: building the C++ extension and installing the package into $NPUSCHED_VENV" >&2
   local rc=0
-  CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" \
-    "$NPUSCHED_VENV/bin/python" -m pip install -v --disable-pip-version-check --no-build-isolation \
-    --config-settings=build-dir="$NPUSCHED_ROOT/build/python" "$NPUSCHED_ROOT" \
-    > >(tee "$log" | { grep --line-buffered -E '^ *\[[0-9]+/[0-9]+\] ' || true; } | sed -u 's/^/  /' >&2) 2>&1 || rc=$?
-  wait $! 2>/dev/null || true  # let the progress lines finish
+  rm -f "$log.rc"
+  { CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" \
+      "$NPUSCHED_VENV/bin/python" -m pip install -v --disable-pip-version-check --no-build-isolation \
+      --config-settings=build-dir="$NPUSCHED_ROOT/build/python" "$NPUSCHED_ROOT" 2>&1 || echo "$?" > "$log.rc"; } |
+    tee "$log" | { grep --line-buffered -E '^ *\[[0-9]+/[0-9]+\] ' || true; } | sed -u 's/^ */  /' >&2
+  if [ -f "$log.rc" ]; then rc=$(cat "$log.rc"); rm -f "$log.rc"; fi
   if [ "$rc" -ne 0 ]; then
     echo "npusched: the package build failed; the last lines of $log:" >&2
     tail -n 40 "$log" >&2

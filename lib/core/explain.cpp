@@ -246,6 +246,32 @@ class explainer {
       add(std::move(s));
       label_missing = true;
     }
+    // No single term is missing everywhere, but no node has them all: name
+    // each term without which some node would match (e.g. the model-ready
+    // label on nodes of the requested accelerator type).
+    const auto& terms = first.node_selector;
+    const auto any_match = [&](std::span<const std::pair<std::string, std::string>> sel) {
+      const selector r = c_.resolve(sel);
+      for (std::uint32_t n = 0; n < c_.size(); ++n)
+        if (c_.matches(node_id{n}, r)) return true;
+      return false;
+    };
+    if (!label_missing && terms.size() > 1 && !any_match(terms)) {
+      for (std::size_t t = 0; t < terms.size(); ++t) {
+        std::vector<std::pair<std::string, std::string>> rest;
+        for (std::size_t u = 0; u < terms.size(); ++u)
+          if (u != t) rest.push_back(terms[u]);
+        if (!any_match(rest)) continue;
+        suggestion s = new_suggestion(suggestion_code::missing_label, j);
+        s.label_key = terms[t].first;
+        s.label_value = terms[t].second;
+        std::string others;
+        for (const auto& [k, v] : rest) others += fmt::format("{}{}={}", others.empty() ? "" : ", ", k, v);
+        s.message = fmt::format("no node with {} carries label {}={}", others, terms[t].first, terms[t].second);
+        add(std::move(s));
+        label_missing = true;
+      }
+    }
     if (label_missing) return;
     for (const unplaced& u : p_.unschedulable)
       if (w_.pods[u.pod].job == j && u.why.code == reason::invalid_request) return;

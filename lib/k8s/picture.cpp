@@ -676,9 +676,18 @@ class picture {
           w.leaf("rect", {{"class", "block-outline"}, {"x", x - 3}, {"y", y - 3},
                           {"width", run * (geo_.node_w + node_gap) - node_gap + 6}, {"height", geo_.node_h + 6},
                           {"fill", "none"}, {"stroke", colour}, {"stroke-width", 2}});
-          if (i == 0)
-            w.text("text", {{"class", "block-label"}, {"x", x}, {"y", y - 4}, {"fill", colour}},
-                   fmt::format("{} #{}", job, b.id));
+          if (i == 0) {
+            // Right-aligned over its outline and cut to its width, so that
+            // neighbouring blocks' labels and the group title stay readable;
+            // the full name is in the legend and the tooltip.
+            const int width = run * (geo_.node_w + node_gap) - node_gap;
+            std::string label = fmt::format("{} #{}", job.substr(job.find('/') + 1), b.id);
+            const std::size_t fits = static_cast<std::size_t>(std::max(6, width / 6));
+            if (label.size() > fits) label = ".." + label.substr(label.size() - (fits - 2));
+            w.text("text", {{"class", "block-label"}, {"x", x + width}, {"y", y - 4}, {"text-anchor", "end"},
+                            {"fill", colour}},
+                   label);
+          }
           i = k;
         }
         w.close();

@@ -84,6 +84,18 @@ std::vector<suggestion_case> suggestion_cases() {
                      "no node carries label models.ome.io/clusterbasemodel.m=Ready"});
   }
   {
+    // Both labels exist, on different nodes: the one missing where the other is, is named.
+    node_spec ready = full("a");
+    ready.labels.emplace_back("models.ome.io/clusterbasemodel.m", "Ready");
+    node_spec zoned = full("b");
+    zoned.labels.emplace_back("zone", "z1");
+    workload w = gang("ns/both", 1, 8);
+    w.pods[0].node_selector = {{"models.ome.io/clusterbasemodel.m", "Ready"}, {"zone", "z1"}};
+    cases.push_back({"no node carries every nodeSelector term", {ready, zoned}, w,
+                     {suggestion_code::missing_label, suggestion_code::missing_label},
+                     "no node with zone=z1 carries label models.ome.io/clusterbasemodel.m=Ready"});
+  }
+  {
     node_spec n = full("n");
     n.recovering = mask({5});
     cases.push_back({"recovering chip covers the shortage", {n}, gang("ns/rec", 1, 8),

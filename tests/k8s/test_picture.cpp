@@ -187,7 +187,8 @@ TEST(Picture, LogicalSuperNodesOutlinedAndLabelled) {
   const std::string svg = render_svg(snap, plan);
   EXPECT_EQ(count(svg, "class=\"logical-super-node\" data-job=\"serving/decode\""), 2u);
   EXPECT_EQ(count(svg, "class=\"block-outline\""), 2u);  // each block's two nodes sit side by side
-  EXPECT_NE(svg.find(">serving/decode #1</text>"), std::string::npos);
+  // The label is the job's name without its namespace, right-aligned over the outline.
+  EXPECT_NE(svg.find("text-anchor=\"end\" fill=\"#d50000\">decode #1</text>"), std::string::npos) << svg;
   EXPECT_NE(svg.find("data-key=\"logical-super-node:serving/decode\""), std::string::npos);
   EXPECT_NE(svg.find("serving/decode: 2 logical super-node(s) of 2 node(s)"), std::string::npos);
   EXPECT_NE(svg.find(">super-pod 7: 4 nodes</text>"), std::string::npos);

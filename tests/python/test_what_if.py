@@ -171,8 +171,10 @@ def test_explain_table_of_a_service_that_does_not_fit(cluster: dict[str, Any], d
         if item["kind"] == "Node" and item["metadata"]["name"].startswith("sp"):
             item["metadata"].setdefault("labels", {}).pop("models.ome.io/clusterbasemodel.llama-3-2-1b-instruct")
     explanation = npusched.explain(cluster, service="serving/llama-pd-sp", now=now, add=docs)
-    codes = {s["code"] for s in explanation["suggestions"]}
-    assert "missing_label" in codes or "more_nodes" in codes, explanation["suggestions"]
+    missing = [s for s in explanation["suggestions"] if s["code"] == "missing_label"]
+    model = [s for s in missing if s["label_key"] == "models.ome.io/clusterbasemodel.llama-3-2-1b-instruct"]
+    assert model, explanation["suggestions"]
+    assert "no node with accelerator-type=module-a3-16-super-pod carries label" in model[0]["message"]
     from npusched import _format
 
     text = _format.explain_table(explanation)
