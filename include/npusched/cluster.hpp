@@ -4,11 +4,14 @@
 /// labels, built once by a validating builder into dense per-node arrays
 /// (structure of arrays) indexed by `node_id`.
 ///
-/// A `cluster` is an immutable value. What a plan changes (chips taken, NPU,
-/// CPU and memory requests) lives in a separate `placement_state`, so a
-/// what-if is just another call on a fresh or copied state.
+/// A `cluster` is a value. What a plan changes (chips taken, NPU, CPU and
+/// memory requests) lives in a separate `placement_state`, so a what-if is
+/// just another call on a fresh or copied state. A live model replaces one
+/// node's data in place with `update_node` (same name, so node ids stay);
+/// adding or removing a node means building a new cluster.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -141,9 +144,7 @@ class cluster {
   [[nodiscard]] std::int64_t memory_requested_bytes(node_id n) const { return mem_req_[n.value]; }
 
   /// The node's `NoSchedule` and `NoExecute` taints (the ones that keep pods off).
-  [[nodiscard]] std::span<const taint> hard_taints(node_id n) const {
-    return std::span<const taint>(taints_).subspan(taint_begin_[n.value], taint_begin_[n.value + 1] - taint_begin_[n.value]);
-  }
+  [[nodiscard]] std::span<const taint> hard_taints(node_id n) const { return taints_[n.value]; }
 
   /// The value of label `key` on `n`, if set.
   [[nodiscard]] std::optional<std::string_view> label(node_id n, std::string_view key) const;
@@ -168,8 +169,18 @@ class cluster {
   /// Value ids of one label key (a `selector` term's key) for every node; 0 = label absent.
   [[nodiscard]] std::span<const label_id> label_column(label_id key) const { return label_columns_[key]; }
 
+  /// Replaces the data of node `n` with `spec`, in O(size of the node):
+  /// `spec.name` must be the node's name (ids follow names). The same checks
+  /// as `build_cluster` (`validate_node`); on error the cluster is unchanged.
+  /// Label keys and values are counted, so `resolve` answers as a freshly
+  /// built cluster would.
+  [[nodiscard]] std::optional<error> update_node(node_id n, node_spec spec);
+
  private:
   friend result<cluster> build_cluster(std::vector<node_spec> nodes);
+  void set_node(std::size_t id, node_spec& n);
+  label_id intern_key(const std::string& key);
+  label_id intern_value(const std::string& value);
 
   std::vector<std::string> names_;
   std::vector<accelerator_type> types_;
@@ -180,16 +191,18 @@ class cluster {
   std::vector<std::uint8_t> net_known_;
   std::vector<int> npu_alloc_, npu_req_;
   std::vector<std::int64_t> cpu_alloc_, mem_alloc_, cpu_req_, mem_req_;
-  // Holders: per node a range [holder_begin_[n], holder_begin_[n+1]) of (chip, pod) sorted by chip.
-  std::vector<std::uint32_t> holder_begin_;
-  std::vector<std::pair<int, std::string>> holders_;
-  // Hard taints: per node a range [taint_begin_[n], taint_begin_[n+1]) of taints_.
-  std::vector<std::uint32_t> taint_begin_;
-  std::vector<taint> taints_;
-  // Labels: keys interned to dense indices (sorted), values to ids (sorted,
-  // id = index + 1, 0 = "absent"); one dense column of value ids per key.
-  std::vector<std::string> label_keys_;
+  // Holders: per node (chip, pod) sorted by chip.
+  std::vector<std::vector<std::pair<int, std::string>>> holders_;
+  // Hard taints per node.
+  std::vector<std::vector<taint>> taints_;
+  // Labels: keys interned to dense indices, values to ids (id = index + 1,
+  // 0 = "absent"), in first-seen order; one dense column of value ids per
+  // key. Ids never leave the cluster, so their order does not matter.
   std::vector<std::string> label_values_;
+  std::map<std::string, label_id, std::less<>> key_ids_, value_ids_;
+  // How many (node, label) pairs use each key index / value id; a key or
+  // value used by no node resolves as absent.
+  std::vector<std::uint32_t> key_uses_, value_uses_;
   std::vector<std::vector<label_id>> label_columns_;       // [key index][node]
 };
 

@@ -28,11 +28,6 @@ std::optional<std::size_t> index_of(const std::vector<std::string>& v, std::stri
   return static_cast<std::size_t>(it - v.begin());
 }
 
-void sort_unique(std::vector<std::string>& v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-}
-
 }  // namespace
 
 bool tolerates(const toleration& t, const taint& x) noexcept {
@@ -87,6 +82,80 @@ std::optional<error> validate_node(const node_spec& n) {
   return std::nullopt;
 }
 
+label_id cluster::intern_key(const std::string& key) {
+  auto [it, fresh] = key_ids_.emplace(key, static_cast<label_id>(key_ids_.size()));
+  if (fresh) {
+    label_columns_.emplace_back(names_.size(), label_id{0});
+    key_uses_.push_back(0);
+  }
+  return it->second;
+}
+
+label_id cluster::intern_value(const std::string& value) {
+  auto [it, fresh] = value_ids_.emplace(value, static_cast<label_id>(label_values_.size() + 1));
+  if (fresh) {
+    label_values_.push_back(value);
+    value_uses_.push_back(0);
+  }
+  return it->second;
+}
+
+// Writes `n` into the columns at `id` (they exist); `n` is moved from.
+void cluster::set_node(std::size_t id, node_spec& n) {
+  types_[id] = n.type;
+  health_[id] = n.health;
+  schedulable_[id] = n.schedulable ? 1 : 0;
+  super_pod_[id] = n.super_pod_id < 0 ? -1 : n.super_pod_id;
+  rack_[id] = n.rack_id;
+  server_index_[id] = n.server_index;
+  inventory_[id] = n.inventory;
+  unhealthy_[id] = n.unhealthy;
+  recovering_[id] = n.recovering;
+  net_unhealthy_[id] = n.network_unhealthy;
+  sub_healthy_[id] = n.sub_healthy;
+  link_down_[id] = n.link_down;
+  net_known_[id] = n.network_health_known ? 1 : 0;
+  std::sort(n.in_use.begin(), n.in_use.end(), [](const chip_holder& a, const chip_holder& b) { return a.chip < b.chip; });
+  chip_mask held = 0;
+  auto& holders = holders_[id];
+  holders.clear();
+  holders.reserve(n.in_use.size());
+  for (auto& h : n.in_use) {
+    held |= chip_bit(h.chip);
+    holders.emplace_back(h.chip, std::move(h.pod));
+  }
+  in_use_[id] = held;
+  auto& taints = taints_[id];
+  taints.clear();
+  for (auto& t : n.taints)
+    if (t.effect != "PreferNoSchedule") taints.push_back(std::move(t));
+  npu_alloc_[id] = n.npu_allocatable < 0 ? chip_count(n.inventory & ~n.unhealthy) : n.npu_allocatable;
+  npu_req_[id] = n.npu_requested;
+  cpu_alloc_[id] = n.cpu_allocatable_milli;
+  mem_alloc_[id] = n.memory_allocatable_bytes;
+  cpu_req_[id] = n.cpu_requested_milli;
+  mem_req_[id] = n.memory_requested_bytes;
+  for (std::size_t key = 0; key < label_columns_.size(); ++key) {
+    label_id& v = label_columns_[key][id];
+    if (v == 0) continue;
+    --key_uses_[key];
+    --value_uses_[v - 1];
+    v = 0;
+  }
+  for (const auto& [k, v] : n.labels) {
+    const label_id key = intern_key(k);
+    const label_id value = intern_value(v);
+    label_id& slot = label_columns_[key][id];
+    if (slot != 0) {  // a repeated key: the last value counts
+      --key_uses_[key];
+      --value_uses_[slot - 1];
+    }
+    slot = value;
+    ++key_uses_[key];
+    ++value_uses_[value - 1];
+  }
+}
+
 result<cluster> build_cluster(std::vector<node_spec> nodes) {
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     if (auto e = validate_node(nodes[i])) return error{fmt::format("nodes[{}].{}", i, e->path), e->message};
@@ -103,62 +172,33 @@ result<cluster> build_cluster(std::vector<node_spec> nodes) {
   cluster c;
   const std::size_t count = nodes.size();
   c.names_.reserve(count);
-  c.holder_begin_.reserve(count + 1);
-  c.taint_begin_.reserve(count + 1);
-
-  std::vector<std::string> keys, values;
-  for (const auto& n : nodes)
-    for (const auto& [k, v] : n.labels) {
-      keys.push_back(k);
-      values.push_back(v);
-    }
-  sort_unique(keys);
-  sort_unique(values);
-  c.label_keys_ = std::move(keys);
-  c.label_values_ = std::move(values);
-  c.label_columns_.assign(c.label_keys_.size(), std::vector<label_id>(count, 0));
-
-  for (std::size_t id = 0; id < count; ++id) {
-    node_spec& n = nodes[order[id]];
-    c.names_.push_back(std::move(n.name));
-    c.types_.push_back(n.type);
-    c.health_.push_back(n.health);
-    c.schedulable_.push_back(n.schedulable ? 1 : 0);
-    c.super_pod_.push_back(n.super_pod_id < 0 ? -1 : n.super_pod_id);
-    c.rack_.push_back(n.rack_id);
-    c.server_index_.push_back(n.server_index);
-    c.inventory_.push_back(n.inventory);
-    c.unhealthy_.push_back(n.unhealthy);
-    c.recovering_.push_back(n.recovering);
-    c.net_unhealthy_.push_back(n.network_unhealthy);
-    c.sub_healthy_.push_back(n.sub_healthy);
-    c.link_down_.push_back(n.link_down);
-    c.net_known_.push_back(n.network_health_known ? 1 : 0);
-    chip_mask held = 0;
-    c.holder_begin_.push_back(static_cast<std::uint32_t>(c.holders_.size()));
-    std::sort(n.in_use.begin(), n.in_use.end(), [](const chip_holder& a, const chip_holder& b) { return a.chip < b.chip; });
-    for (auto& h : n.in_use) {
-      held |= chip_bit(h.chip);
-      c.holders_.emplace_back(h.chip, std::move(h.pod));
-    }
-    c.in_use_.push_back(held);
-    c.taint_begin_.push_back(static_cast<std::uint32_t>(c.taints_.size()));
-    for (auto& t : n.taints)
-      if (t.effect != "PreferNoSchedule") c.taints_.push_back(std::move(t));
-    c.npu_alloc_.push_back(n.npu_allocatable < 0 ? chip_count(n.inventory & ~n.unhealthy) : n.npu_allocatable);
-    c.npu_req_.push_back(n.npu_requested);
-    c.cpu_alloc_.push_back(n.cpu_allocatable_milli);
-    c.mem_alloc_.push_back(n.memory_allocatable_bytes);
-    c.cpu_req_.push_back(n.cpu_requested_milli);
-    c.mem_req_.push_back(n.memory_requested_bytes);
-    for (const auto& [k, v] : n.labels) {
-      const auto key = *index_of(c.label_keys_, k);
-      c.label_columns_[key][id] = static_cast<label_id>(*index_of(c.label_values_, v) + 1);
-    }
-  }
-  c.holder_begin_.push_back(static_cast<std::uint32_t>(c.holders_.size()));
-  c.taint_begin_.push_back(static_cast<std::uint32_t>(c.taints_.size()));
+  for (std::size_t id = 0; id < count; ++id) c.names_.push_back(nodes[order[id]].name);
+  c.types_.resize(count);
+  c.health_.resize(count);
+  c.schedulable_.resize(count);
+  c.super_pod_.resize(count);
+  c.rack_.resize(count);
+  c.server_index_.resize(count);
+  for (auto* m : {&c.inventory_, &c.unhealthy_, &c.recovering_, &c.net_unhealthy_, &c.sub_healthy_, &c.link_down_,
+                  &c.in_use_})
+    m->resize(count);
+  c.net_known_.resize(count);
+  c.npu_alloc_.resize(count);
+  c.npu_req_.resize(count);
+  for (auto* v : {&c.cpu_alloc_, &c.mem_alloc_, &c.cpu_req_, &c.mem_req_}) v->resize(count);
+  c.holders_.resize(count);
+  c.taints_.resize(count);
+  for (std::size_t id = 0; id < count; ++id) c.set_node(id, nodes[order[id]]);
   return c;
+}
+
+std::optional<error> cluster::update_node(node_id n, node_spec spec) {
+  if (n.value >= names_.size()) return error{"", fmt::format("node id {} is out of range", n.value)};
+  if (spec.name != names_[n.value])
+    return error{"name", fmt::format("{} is not the name of node {} ({})", spec.name, n.value, names_[n.value])};
+  if (auto e = validate_node(spec)) return e;
+  set_node(n.value, spec);
+  return std::nullopt;
 }
 
 std::optional<node_id> cluster::find(std::string_view name) const {
@@ -168,17 +208,16 @@ std::optional<node_id> cluster::find(std::string_view name) const {
 }
 
 std::string_view cluster::holder(node_id n, int chip) const {
-  const auto first = holders_.begin() + holder_begin_[n.value];
-  const auto last = holders_.begin() + holder_begin_[n.value + 1];
-  auto it = std::lower_bound(first, last, chip, [](const auto& h, int c) { return h.first < c; });
-  if (it == last || it->first != chip) return {};
+  const auto& holders = holders_[n.value];
+  auto it = std::lower_bound(holders.begin(), holders.end(), chip, [](const auto& h, int c) { return h.first < c; });
+  if (it == holders.end() || it->first != chip) return {};
   return it->second;
 }
 
 std::optional<std::string_view> cluster::label(node_id n, std::string_view key) const {
-  auto k = index_of(label_keys_, key);
-  if (!k) return std::nullopt;
-  const label_id v = label_columns_[*k][n.value];
+  auto k = key_ids_.find(key);
+  if (k == key_ids_.end()) return std::nullopt;
+  const label_id v = label_columns_[k->second][n.value];
   if (v == 0) return std::nullopt;
   return std::string_view(label_values_[v - 1]);
 }
@@ -186,14 +225,15 @@ std::optional<std::string_view> cluster::label(node_id n, std::string_view key) 
 selector cluster::resolve(std::span<const std::pair<std::string, std::string>> node_selector) const {
   selector s;
   for (const auto& [key, value] : node_selector) {
-    auto k = index_of(label_keys_, key);
-    auto v = index_of(label_values_, value);
-    if (!k || !v) {
+    auto k = key_ids_.find(key);
+    auto v = value_ids_.find(value);
+    if (k == key_ids_.end() || v == value_ids_.end() || key_uses_[k->second] == 0 ||
+        value_uses_[v->second - 1] == 0) {
       s.impossible = true;
       s.terms.clear();
       return s;
     }
-    s.terms.emplace_back(static_cast<label_id>(*k), static_cast<label_id>(*v + 1));
+    s.terms.emplace_back(k->second, v->second);
   }
   return s;
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "npusched/cluster.hpp"
+#include "npusched/synthetic.hpp"
 #include "test_util.hpp"
 
 namespace npusched {
@@ -168,6 +169,77 @@ TEST(Cluster, NegativeSuperPodIdMeansNone) {
   n.super_pod_id = -2;
   const cluster c = must_build({n});
   EXPECT_EQ(c.super_pod_id(node_id{0}), -1);
+}
+
+}  // namespace
+}  // namespace npusched
+
+namespace npusched {
+namespace {
+
+// Every accessor of `a` and `b` agrees, node by node.
+void expect_same_cluster(const cluster& a, const cluster& b, const std::vector<node_spec>& specs) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::uint32_t i = 0; i < a.size(); ++i) {
+    const node_id n{i};
+    ASSERT_EQ(a.name(n), b.name(n));
+    EXPECT_EQ(a.type(n), b.type(n));
+    EXPECT_EQ(a.health(n), b.health(n));
+    EXPECT_EQ(a.schedulable(n), b.schedulable(n));
+    EXPECT_EQ(a.super_pod_id(n), b.super_pod_id(n));
+    EXPECT_EQ(a.free(n), b.free(n));
+    EXPECT_EQ(a.in_use(n), b.in_use(n));
+    EXPECT_EQ(a.sub_healthy(n), b.sub_healthy(n));
+    EXPECT_EQ(a.npu_allocatable(n), b.npu_allocatable(n));
+    EXPECT_EQ(a.npu_requested(n), b.npu_requested(n));
+    EXPECT_EQ(a.cpu_requested_milli(n), b.cpu_requested_milli(n));
+    for (int c : chips_of(a.in_use(n))) EXPECT_EQ(a.holder(n, c), b.holder(n, c));
+    ASSERT_EQ(a.hard_taints(n).size(), b.hard_taints(n).size());
+  }
+  for (const node_spec& s : specs)
+    for (const auto& [k, v] : s.labels) {
+      const std::pair<std::string, std::string> one[] = {{k, v}};
+      EXPECT_EQ(a.resolve(one).impossible, b.resolve(one).impossible) << k << "=" << v;
+      for (std::uint32_t i = 0; i < a.size(); ++i)
+        EXPECT_EQ(a.matches(node_id{i}, a.resolve(one)), b.matches(node_id{i}, b.resolve(one)));
+    }
+}
+
+TEST(ClusterUpdate, InPlaceUpdatesEqualAFreshBuild) {
+  synthetic_options opt;
+  opt.nodes = 60;
+  opt.seed = 7;
+  std::vector<node_spec> before = generate_cluster(opt).nodes;
+  opt.seed = 8;
+  std::vector<node_spec> after = generate_cluster(opt).nodes;
+  // Same names, other contents; one node loses its labels, one gains a new label value.
+  for (std::size_t i = 0; i < after.size(); ++i) after[i].name = before[i].name;
+  after[3].labels.clear();
+  after[4].labels.emplace_back("pool", "only-on-node-4");
+  before[5].labels.emplace_back("pool", "gone-after-update");
+  auto live = build_cluster(before);
+  ASSERT_TRUE(live.ok());
+  for (const node_spec& s : after) {
+    auto id = live->find(s.name);
+    ASSERT_TRUE(id);
+    ASSERT_FALSE(live->update_node(*id, s));
+  }
+  auto fresh = build_cluster(after);
+  ASSERT_TRUE(fresh.ok());
+  expect_same_cluster(*live, *fresh, before);
+  expect_same_cluster(*live, *fresh, after);
+}
+
+TEST(ClusterUpdate, RefusesAnotherNameOrAnInvalidNodeAndKeepsTheOld) {
+  auto c = build_cluster({testing::node_with_free("a", accelerator_type::module_910b_8, 0xFF)});
+  ASSERT_TRUE(c.ok());
+  auto renamed = testing::node_with_free("b", accelerator_type::module_910b_8, 0x0F);
+  EXPECT_TRUE(c->update_node(node_id{0}, renamed));
+  auto bad = testing::node_with_free("a", accelerator_type::module_910b_8, 0xFF);
+  bad.unhealthy = chip_bit(20);
+  EXPECT_TRUE(c->update_node(node_id{0}, bad));
+  EXPECT_EQ(c->free(node_id{0}), 0xFFu);
+  EXPECT_TRUE(c->update_node(node_id{1}, renamed));
 }
 
 }  // namespace
