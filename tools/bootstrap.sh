@@ -12,7 +12,7 @@ NPUSCHED_VENV="${NPUSCHED_VENV:-$NPUSCHED_ROOT/.venv}"
 npusched_debian_packages=(
   cmake ninja-build g++ git python3 python3-dev python3-venv
   libfmt-dev libgtest-dev libbenchmark-dev pybind11-dev
-  nlohmann-json3-dev libyaml-cpp-dev
+  nlohmann-json3-dev libyaml-cpp-dev libsimdjson-dev libssl-dev
 )
 
 npusched_install_debian() {

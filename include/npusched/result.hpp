@@ -7,18 +7,50 @@
 /// that simply does not fit is *not* an error: it is a `verdict` (see
 /// `verdict.hpp`).
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
 namespace npusched {
 
+/// What kind of input error an `error` is, so callers branch on a code and
+/// never on message text. Stable names: `to_string`.
+enum class error_code : std::uint8_t {
+  invalid_value,       ///< a value that breaks a rule of its field (the default)
+  malformed_document,  ///< not parseable JSON / YAML, or not the document shape expected
+  wrong_type,          ///< a field of the wrong JSON type
+  missing_field,       ///< a required field is absent
+  out_of_range,        ///< a number outside its field's range
+  unknown_value,       ///< an enumerated field with a value it does not take
+  duplicate,           ///< an object, key or name given twice
+  limit_exceeded,      ///< input larger or deeper than the reader accepts
+};
+/// `invalid_value`, `malformed_document`, `wrong_type`, `missing_field`,
+/// `out_of_range`, `unknown_value`, `duplicate`, `limit_exceeded`.
+[[nodiscard]] constexpr std::string_view to_string(error_code c) noexcept {
+  switch (c) {
+    case error_code::invalid_value: return "invalid_value";
+    case error_code::malformed_document: return "malformed_document";
+    case error_code::wrong_type: return "wrong_type";
+    case error_code::missing_field: return "missing_field";
+    case error_code::out_of_range: return "out_of_range";
+    case error_code::unknown_value: return "unknown_value";
+    case error_code::duplicate: return "duplicate";
+    case error_code::limit_exceeded: return "limit_exceeded";
+  }
+  return "invalid_value";
+}
+
 /// An input error. `path` names the object and field, e.g.
-/// `items[3].metadata.name`; `message` says what is wrong with it.
+/// `items[3].metadata.name`; `message` says what is wrong with it; `code`
+/// what kind of error it is.
 struct error {
   std::string path;
   std::string message;
+  error_code code = error_code::invalid_value;
 
   /// `"<path>: <message>"`, or just the message when the path is empty.
   [[nodiscard]] std::string what() const {

@@ -8,7 +8,7 @@
 
 #include "detail.hpp"
 #include "ome_detail.hpp"
-#include "sha256.hpp"
+#include "digest.hpp"
 
 namespace npusched::k8s::detail {
 

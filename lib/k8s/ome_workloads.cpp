@@ -10,8 +10,7 @@
 
 #include "detail.hpp"
 #include "ome_detail.hpp"
-#include "sha1.hpp"
-#include "sha256.hpp"
+#include "digest.hpp"
 #include "strategic_merge.hpp"
 
 namespace npusched::k8s::detail {

@@ -34,7 +34,11 @@ result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const
   }
   init_params params = snap->params;
   if (opt.super_pod_size) params.super_pod_size = *opt.super_pod_size;
-  if (opt.reserve_nodes) params.reserve_nodes = *opt.reserve_nodes;
+  if (opt.reserve_nodes) {
+    // The caller's value stands: the snapshot's reading of reserve-nodes is moot.
+    params.reserve_nodes = *opt.reserve_nodes;
+    std::erase_if(snap->warnings, [](const ome_warning& w) { return w.path.ends_with("reserve-nodes"); });
+  }
   plan_options options = plan_options_of(params);
   options.broken_data_nodes = static_cast<int>(snap->excluded_nodes.size());
   return prepared_snapshot{std::move(*snap), options, std::move(what_if)};

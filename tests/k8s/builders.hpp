@@ -14,7 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "npusched/k8s/snapshot.hpp"
-#include "sha256.hpp"
+#include "digest.hpp"
+#include "go_json.hpp"
 
 namespace npusched::k8s::test {
 
@@ -89,7 +90,7 @@ inline json clusterd_cm(const std::vector<std::pair<std::string, json>>& records
 
 /// `hex(sha256(Go encoding of DeviceInfo))`, the CheckCode the device plugin writes.
 inline std::string device_info_check_code(const json& device_info) {
-  return detail::sha256_hex(detail::go_device_info(device_info).value_or(""));
+  return detail::sha256_hex(detail::go_device_info(device_info.dump()).value_or(""));
 }
 
 /// The device plugin's `DeviceInfoCfg` document, with a matching CheckCode.
@@ -121,7 +122,7 @@ inline json node_info(const std::string& status, bool faults = true) {
 
 /// `hex(sha256(Go encoding of NodeInfo))`, the CheckCode NodeD writes.
 inline std::string node_info_check_code(const json& info) {
-  return detail::sha256_hex(detail::go_node_info(info).value_or(""));
+  return detail::sha256_hex(detail::go_node_info(info.dump()).value_or(""));
 }
 
 /// Device-plugin mode NodeD ConfigMap `mindx-dl/mindx-dl-nodeinfo-<node>`: `NodeInfo`

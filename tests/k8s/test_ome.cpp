@@ -6,8 +6,7 @@
 #include <map>
 
 #include "ome_fixtures.hpp"
-#include "sha1.hpp"
-#include "sha256.hpp"
+#include "digest.hpp"
 
 namespace npusched::k8s::test {
 namespace {

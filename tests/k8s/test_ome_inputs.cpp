@@ -8,7 +8,7 @@
 #include "deploy_tool_config.hpp"
 #include "documents.hpp"
 #include "ome_fixtures.hpp"
-#include "sha1.hpp"
+#include "digest.hpp"
 #include "strategic_merge.hpp"
 
 namespace npusched::k8s::test {

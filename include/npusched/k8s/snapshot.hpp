@@ -43,6 +43,9 @@ struct init_params {
   int super_pod_size = 48;
   int reserve_nodes = 2;
   int grace_over_time = 900;
+  /// Values not taken as written (e.g. `reserve-nodes: "0"`, read as 2 as
+  /// the reference does), with the reading used.
+  std::vector<ome_warning> warnings;
 };
 
 /// One chip's network data from the node's `baseDeviceInfos` annotation.
@@ -106,6 +109,8 @@ struct snapshot {
   /// Service and role of every pod that is not finished and carries the
   /// service or the `component` label, bound or pending, by `<ns>/<name>`.
   std::map<std::string, pod_role> roles;
+  /// Inputs read other than as written (the init-params' warnings).
+  std::vector<ome_warning> warnings;
 };
 
 /// The plan options the scheduler's init-params ask for (`super-pod-size`,

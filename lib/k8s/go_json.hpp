@@ -1,23 +1,16 @@
 #pragma once
-/// \file sha256.hpp
-/// MindCluster `CheckCode` support, private to `npusched::k8s`: SHA-256
-/// (FIPS 180-4) and the compact Go `encoding/json` form of the record shapes
-/// whose hash the producers write (docs/kubernetes.md, "Fault inputs").
+/// \file go_json.hpp
+/// A Go-`encoding/json`-compatible writer for the MindCluster record shapes
+/// whose `CheckCode` (a SHA-256) the producers compute over their compact
+/// Go encoding. Private to `npusched::k8s`.
 
-#include <array>
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json_fwd.hpp>
+#include <simdjson.h>
 
 namespace npusched::k8s::detail {
-
-/// The SHA-256 digest of `data`.
-[[nodiscard]] std::array<std::uint8_t, 32> sha256(std::string_view data);
-/// The digest as 64 lowercase hex digits (Go's `hex.EncodeToString`).
-[[nodiscard]] std::string sha256_hex(std::string_view data);
 
 /// Appends `s` as Go's `json.Marshal` writes a string: quoted; `"` `\` and
 /// `\b \f \n \r \t` with their short escapes (Go ≥ 1.22), other control bytes
@@ -29,8 +22,9 @@ void append_go_string(std::string& out, std::string_view s);
 /// re-encode the value after decoding it into the producer's struct: fields
 /// in struct order, unknown members dropped, absent or null members as the
 /// zero value (`""`, `0`; `null` for maps and slices), map keys sorted
-/// bytewise. Nothing when the value does not decode into the struct (a
-/// member of the wrong JSON type, a non-integer or out-of-range number).
+/// bytewise (a repeated key: the last value, as Go's decoder keeps it).
+/// Nothing when the value does not decode into the struct (a member of the
+/// wrong JSON type, a non-integer or out-of-range number).
 ///
 /// - `go_device_info`: `{DeviceList map[string]string, UpdateTime int64}`
 ///   (the device plugin's `DeviceInfo`).
@@ -38,8 +32,13 @@ void append_go_string(std::string& out, std::string_view s);
 ///   FaultCode []string, FaultLevel string}, NodeStatus string}` (NodeD's `NodeInfo`).
 /// - `go_switch_info`: `{FaultCode []string, FaultLevel string, UpdateTime int64,
 ///   NodeStatus string, FaultTimeAndLevelMap map[string]{fault_time int64, fault_level string}}`.
-[[nodiscard]] std::optional<std::string> go_device_info(const nlohmann::json& value);
-[[nodiscard]] std::optional<std::string> go_node_info(const nlohmann::json& value);
-[[nodiscard]] std::optional<std::string> go_switch_info(const nlohmann::json& value);
+[[nodiscard]] std::optional<std::string> go_device_info(simdjson::dom::element value);
+[[nodiscard]] std::optional<std::string> go_node_info(simdjson::dom::element value);
+[[nodiscard]] std::optional<std::string> go_switch_info(simdjson::dom::element value);
+
+/// The same, from JSON text (nothing when it is not valid JSON).
+[[nodiscard]] std::optional<std::string> go_device_info(std::string_view json_text);
+[[nodiscard]] std::optional<std::string> go_node_info(std::string_view json_text);
+[[nodiscard]] std::optional<std::string> go_switch_info(std::string_view json_text);
 
 }  // namespace npusched::k8s::detail

@@ -1,0 +1,46 @@
+// What every object kind shares: metadata, kind and name.
+
+#include "objects.hpp"
+
+#include <fmt/format.h>
+
+#include "detail.hpp"
+
+namespace npusched::k8s::detail {
+
+kind_and_name read_kind_and_name(const json_view& item) {
+  expect_object(item);
+  kind_and_name out;
+  auto kind = opt_string(item, "kind");
+  if (!kind) fail(field_path(item.where(), "kind"), error_code::missing_field, "missing");
+  out.kind = *kind;
+  auto md = opt_object(item, "metadata");
+  if (!md) fail(field_path(item.where(), "metadata.name"), error_code::missing_field, "missing");
+  auto name = opt_string(*md, "name");
+  if (!name) fail(md->where() + ".name", error_code::missing_field, "missing");
+  if (name->empty()) fail(md->where() + ".name", error_code::invalid_value, "must not be empty");
+  out.name = *name;
+  out.ns = opt_string(*md, "namespace").value_or("");
+  out.resource_version = opt_string(*md, "resourceVersion").value_or("");
+  out.api_version = opt_string(item, "apiVersion").value_or("");
+  return out;
+}
+
+object_meta read_meta(const json_view& item, std::string_view default_ns) {
+  const auto md = *opt_object(item, "metadata");  // presence checked by read_kind_and_name
+  object_meta m;
+  m.name = *opt_string(md, "name");
+  m.ns = opt_string(md, "namespace").value_or(default_ns);
+  m.uid = opt_string(md, "uid").value_or("");
+  m.resource_version = opt_string(md, "resourceVersion").value_or("");
+  if (auto ts = opt_string(md, "creationTimestamp")) {
+    m.created = parse_rfc3339(*ts);
+    if (!m.created)
+      fail(md.where() + ".creationTimestamp", error_code::invalid_value,
+           fmt::format("\"{}\" is not an RFC 3339 time", *ts));
+  }
+  m.deleting = member(md, "deletionTimestamp").has_value();
+  return m;
+}
+
+}  // namespace npusched::k8s::detail

@@ -1,0 +1,125 @@
+// decode_snapshot: a `kubectl get ... -o json` List, read object by object
+// into the adapter's model (model.hpp), which derives the snapshot.
+
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "detail.hpp"
+#include "model.hpp"
+
+namespace npusched::k8s {
+
+namespace {
+
+using detail::decode_failure;
+using detail::fail;
+using detail::json_view;
+
+/// The key under which a List may hold an object once, or empty for kinds
+/// that are not checked.
+std::string unique_key(const detail::kind_and_name& id) {
+  if (id.kind == "Node") return fmt::format("Node {}", id.name);
+  if (id.kind == "ConfigMap") return fmt::format("ConfigMap {}/{}", id.ns, id.name);
+  const std::string_view ns = id.ns.empty() ? "default" : id.ns;
+  if (id.kind == "Pod" || id.kind == "ReplicaSet") return fmt::format("{} {}/{}", id.kind, ns, id.name);
+  if (id.kind == "PodGroup" && detail::volcano_podgroup(id.api_version)) return fmt::format("PodGroup {}/{}", ns, id.name);
+  return {};
+}
+
+/// Where a malformed document breaks, for the error message: simdjson says
+/// only that it is malformed, so a second, diagnostic parse finds the place.
+[[noreturn]] void fail_malformed(std::string path, std::string_view text, simdjson::error_code code) {
+  try {
+    const auto parsed = nlohmann::json::parse(text);
+    (void)parsed;
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string what = e.what();
+    if (auto pos = what.find("] "); pos != std::string::npos) what.erase(0, pos + 2);
+    fail(std::move(path), error_code::malformed_document, fmt::format("malformed JSON at offset {}: {}", e.byte, what));
+  }
+  const bool too_deep = code == simdjson::DEPTH_ERROR;
+  fail(std::move(path), too_deep ? error_code::limit_exceeded : error_code::malformed_document,
+       fmt::format("JSON not accepted: {}", simdjson::error_message(code)));
+}
+
+/// The objects of a List (`{"items": [...]}`) or, for what-if objects, of an array.
+struct list_reader {
+  detail::model& m;
+  simdjson::dom::parser& inner;
+  std::map<std::string, std::string> seen;  // unique key → where it was
+
+  void read(const json_view& items, std::string_view prefix) {
+    std::size_t i = 0;
+    for (simdjson::dom::element e : simdjson::dom::array(items.value)) {
+      const std::string root = fmt::format("{}[{}]", prefix, i++);
+      const json_view item = detail::root_view(e, root);
+      const auto id = detail::read_kind_and_name(item);
+      if (std::string key = unique_key(id); !key.empty()) {
+        auto [it, fresh] = seen.emplace(key, root);
+        if (!fresh)
+          fail(root + ".metadata.name", error_code::duplicate,
+               fmt::format("duplicate {} (also {})", key, it->second));
+      }
+      (void)m.apply(detail::change::upsert, item, inner);
+    }
+  }
+};
+
+}  // namespace
+
+namespace detail {
+
+/// Loads a List (and what-if objects) into `m`; errors throw `decode_failure`.
+void load_list(model& m, std::string_view json_text, std::string_view extra_objects_json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::parser inner;
+  simdjson::dom::element doc;
+  if (auto code = parser.parse(json_text.data(), json_text.size(), true).get(doc)) fail_malformed("", json_text, code);
+  if (doc.type() != simdjson::dom::element_type::OBJECT)
+    fail("", error_code::wrong_type,
+         fmt::format("expected a JSON object (a Kubernetes List), got {}", type_name(doc)));
+  const json_view root = root_view(doc, "");
+  auto items = member(root, "items");
+  if (!items) fail("items", error_code::missing_field, "missing");
+  if (!items->is_array()) fail_type(*items, "an array");
+  list_reader reader{m, inner, {}};
+  reader.read(*items, "items");
+  if (extra_objects_json.empty()) return;
+  simdjson::dom::parser extra_parser;
+  simdjson::dom::element extra;
+  if (extra_parser.parse(extra_objects_json.data(), extra_objects_json.size(), true).get(extra))
+    fail("extra_objects", error_code::malformed_document, "not valid JSON");
+  if (extra.type() == simdjson::dom::element_type::OBJECT) {
+    simdjson::dom::element list_items;
+    if (extra.at_key("items").get(list_items))
+      fail("extra_objects", error_code::wrong_type, "expected an array of objects or a List");
+    extra = list_items;
+  }
+  if (extra.type() != simdjson::dom::element_type::ARRAY)
+    fail("extra_objects", error_code::wrong_type, fmt::format("expected an array, got {}", type_name(extra)));
+  reader.read(root_view(extra, "extra_objects"), "extra_objects");
+}
+
+}  // namespace detail
+
+plan_options plan_options_of(const init_params& p) {
+  plan_options o;
+  o.super_pod = clamp(superpod_params{p.super_pod_size, p.reserve_nodes});
+  return o;
+}
+
+result<snapshot> decode_snapshot(std::string_view json_text, const decode_options& opt) {
+  try {
+    detail::model m(opt.scheduler_name);
+    detail::load_list(m, json_text, opt.extra_objects_json);
+    if (auto e = m.refresh()) return *e;
+    m.refresh_fault_jobs();
+    return std::move(m).release();
+  } catch (const decode_failure& f) {
+    return f.err;
+  }
+}
+
+}  // namespace npusched::k8s
