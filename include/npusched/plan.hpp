@@ -3,6 +3,7 @@
 /// Placing a set of pending pods on a cluster: the workload model and `plan`.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -142,6 +143,10 @@ struct plan_options {
   /// (the adapter's excluded nodes): every verdict counts them, so its
   /// numbers add up to the whole cluster.
   int broken_data_nodes = 0;
+  /// Nodes the replacements of a job avoid, by job name, on top of the
+  /// job's own `avoid_nodes` (the fault state's previous fault nodes; a
+  /// plan option so one cluster model can be planned with any state).
+  std::map<std::string, std::vector<std::string>> avoid_nodes;
 };
 
 /// The `fit_request` of a pending pod of job `job` on cluster `c`, as `plan`

@@ -486,7 +486,11 @@ fit_request make_request(const cluster& c, const job_spec& job, const pod_spec& 
   r.refuse_sub_healthy = job.refuse_sub_healthy;
   for (const auto& name : job.avoid_nodes)
     if (auto n = c.find(name)) r.penalised.push_back(*n);
+  if (auto it = opt.avoid_nodes.find(job.name); it != opt.avoid_nodes.end() && !job.name.empty())
+    for (const auto& name : it->second)
+      if (auto n = c.find(name)) r.penalised.push_back(*n);
   std::sort(r.penalised.begin(), r.penalised.end());
+  r.penalised.erase(std::unique(r.penalised.begin(), r.penalised.end()), r.penalised.end());
   return r;
 }
 

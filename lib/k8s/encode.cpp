@@ -252,8 +252,8 @@ std::string encode_plan(const snapshot& snap, const plan_result& plan, const enc
   out["super_pod_jobs"] = detail::super_pod_jobs_json(snap, plan, detail::indices(plan.super_pod_jobs.size()));
   out["gangs"] = detail::gangs_json(snap, plan, detail::indices(plan.gangs.size()));
   out["summary"] = summary(snap, plan);
-  if (opt.what_if || !snap.warnings.empty()) {
-    std::vector<ome_warning> warnings = snap.warnings;
+  if (opt.what_if || !opt.warnings.empty()) {
+    std::vector<ome_warning> warnings = opt.warnings;
     if (opt.what_if) warnings.insert(warnings.end(), opt.what_if->warnings.begin(), opt.what_if->warnings.end());
     out["warnings"] = detail::warnings_json(warnings);
   }

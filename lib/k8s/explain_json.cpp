@@ -141,20 +141,23 @@ result<explain_target> parse_explain_target(std::string_view kind, std::string_v
 result<std::string> explain_json(std::string_view snapshot_json, const explain_json_options& opt) {
   auto in = prepare_snapshot(snapshot_json, opt.input);
   if (!in.ok()) return in.err();
-  const snapshot& s = in->snap;
-  const explain_target& t = opt.target;
+  return explain_snapshot(in->snap, in->options, opt.target, opt.input.scheduler_name);
+}
+
+result<std::string> explain_snapshot(const snapshot& s, const plan_options& options, const explain_target& t,
+                                     std::string_view scheduler_name) {
   const auto targets = pending_pods(s, t);
   ojson target = ojson{{"kind", kind_name(t.kind)}, {"namespace", t.namespace_name}, {"name", t.name}};
   ojson running = t.kind == explain_kind::service ? ojson::array() : running_pods(s, t);
   if (targets.empty() && running.empty())
     return error{"target", fmt::format("{} {}/{} has no pending pod (scheduler {}) and none running in the snapshot",
-                                       kind_name(t.kind), t.namespace_name, t.name, opt.input.scheduler_name)};
+                                       kind_name(t.kind), t.namespace_name, t.name, scheduler_name)};
   target["status"] = targets.empty() ? "running" : "pending";
   target["running"] = std::move(running);
 
-  const plan_result placed = plan(s.cluster, s.workload, in->options);
+  const plan_result placed = plan(s.cluster, s.workload, options);
   explain_options eopt;
-  eopt.plan = in->options;
+  eopt.plan = options;
   const explanation e = explain(s.cluster, s.workload, placed, targets, eopt);
 
   ojson pods = ojson::array();

@@ -200,19 +200,24 @@ std::string encode_fault_report(const snapshot& snap, const fault_report& r) {
   return dump(out);
 }
 
+result<std::string> faults_of_snapshot(const snapshot& snap, std::string_view state_json,
+                                       std::int64_t now_unix_seconds) {
+  auto state = decode_fault_state(state_json);
+  if (!state.ok()) return state.err();
+  fault_options fopt;
+  fopt.grace_over_time = snap.params.grace_over_time;
+  std::vector<std::string> unknown;
+  for (const auto& e : snap.excluded_nodes) unknown.push_back(e.node);
+  const fault_report r = decide_faults(snap.cluster, snap.fault_jobs, *state, now_unix_seconds, fopt, unknown);
+  return encode_fault_report(snap, r);
+}
+
 result<std::string> faults_json(std::string_view snapshot_json, const faults_json_options& opt) {
   decode_options dopt;
   dopt.scheduler_name = opt.scheduler_name;
   auto snap = decode_snapshot(snapshot_json, dopt);
   if (!snap.ok()) return snap.err();
-  auto state = decode_fault_state(opt.state_json);
-  if (!state.ok()) return state.err();
-  fault_options fopt;
-  fopt.grace_over_time = snap->params.grace_over_time;
-  std::vector<std::string> unknown;
-  for (const auto& e : snap->excluded_nodes) unknown.push_back(e.node);
-  const fault_report r = decide_faults(snap->cluster, snap->fault_jobs, *state, opt.now_unix_seconds, fopt, unknown);
-  return encode_fault_report(*snap, r);
+  return faults_of_snapshot(*snap, opt.state_json, opt.now_unix_seconds);
 }
 
 }  // namespace npusched::k8s

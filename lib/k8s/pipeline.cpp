@@ -8,6 +8,28 @@
 
 namespace npusched::k8s {
 
+result<plan_setup> setup_plan(const snapshot& snap, const input_options& opt) {
+  plan_setup out;
+  if (!opt.fault_state_json.empty()) {
+    auto state = decode_fault_state(opt.fault_state_json);
+    if (!state.ok()) return state.err();
+    out.options.avoid_nodes = previous_fault_nodes(*state);
+  }
+  init_params params = snap.params;
+  out.warnings = snap.warnings;
+  if (opt.super_pod_size) params.super_pod_size = *opt.super_pod_size;
+  if (opt.reserve_nodes) {
+    // The caller's value stands: the snapshot's reading of reserve-nodes is moot.
+    params.reserve_nodes = *opt.reserve_nodes;
+    std::erase_if(out.warnings, [](const ome_warning& w) { return w.path.ends_with("reserve-nodes"); });
+  }
+  auto avoid = std::move(out.options.avoid_nodes);
+  out.options = plan_options_of(params);
+  out.options.avoid_nodes = std::move(avoid);
+  out.options.broken_data_nodes = static_cast<int>(snap.excluded_nodes.size());
+  return out;
+}
+
 result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const input_options& opt) {
   decode_options dopt;
   dopt.scheduler_name = opt.scheduler_name;
@@ -25,31 +47,22 @@ result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const
   }
   auto snap = decode_snapshot(snapshot_json, dopt);
   if (!snap.ok()) return snap.err();
-  if (!opt.fault_state_json.empty()) {
-    auto state = decode_fault_state(opt.fault_state_json);
-    if (!state.ok()) return state.err();
-    const auto avoid = previous_fault_nodes(*state);
-    for (job_spec& job : snap->workload.jobs)
-      if (auto it = avoid.find(job.name); it != avoid.end()) job.avoid_nodes = it->second;
-  }
-  init_params params = snap->params;
-  if (opt.super_pod_size) params.super_pod_size = *opt.super_pod_size;
-  if (opt.reserve_nodes) {
-    // The caller's value stands: the snapshot's reading of reserve-nodes is moot.
-    params.reserve_nodes = *opt.reserve_nodes;
-    std::erase_if(snap->warnings, [](const ome_warning& w) { return w.path.ends_with("reserve-nodes"); });
-  }
-  plan_options options = plan_options_of(params);
-  options.broken_data_nodes = static_cast<int>(snap->excluded_nodes.size());
-  return prepared_snapshot{std::move(*snap), options, std::move(what_if)};
+  auto setup = setup_plan(*snap, opt);
+  if (!setup.ok()) return setup.err();
+  return prepared_snapshot{std::move(*snap), std::move(setup->options), std::move(what_if), std::move(setup->warnings)};
+}
+
+std::string plan_snapshot(const snapshot& snap, const plan_setup& setup, std::int64_t now_unix_seconds,
+                          const ome_expansion* what_if) {
+  const plan_result placed = plan(snap.cluster, snap.workload, setup.options);
+  return encode_plan(snap, placed, {.now_unix_seconds = now_unix_seconds, .what_if = what_if, .warnings = setup.warnings});
 }
 
 result<std::string> plan_json(std::string_view snapshot_json, const plan_json_options& opt) {
   auto in = prepare_snapshot(snapshot_json, opt);
   if (!in.ok()) return in.err();
-  const plan_result placed = plan(in->snap.cluster, in->snap.workload, in->options);
   const ome_expansion* what_if = in->what_if ? &*in->what_if : nullptr;
-  return encode_plan(in->snap, placed, {.now_unix_seconds = opt.now_unix_seconds, .what_if = what_if});
+  return plan_snapshot(in->snap, plan_setup{in->options, in->warnings}, opt.now_unix_seconds, what_if);
 }
 
 }  // namespace npusched::k8s

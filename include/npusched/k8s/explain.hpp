@@ -46,4 +46,9 @@ struct explain_json_options {
 /// pending nor running is an error (path `target`) naming it.
 [[nodiscard]] result<std::string> explain_json(std::string_view snapshot_json, const explain_json_options& opt);
 
+/// The same on a decoded snapshot with resolved plan options (`setup_plan`);
+/// `scheduler_name` only names the scheduler in the not-found error.
+[[nodiscard]] result<std::string> explain_snapshot(const snapshot& snap, const plan_options& options,
+                                                   const explain_target& target, std::string_view scheduler_name);
+
 }  // namespace npusched::k8s

@@ -142,6 +142,9 @@ struct encode_options {
   /// gains `warnings` and `inference_services` (per service, role and
   /// instance: admitted or not, where each pod goes, why not).
   const ome_expansion* what_if = nullptr;
+  /// Inputs read other than as written (`plan_setup::warnings`); the output
+  /// gains `warnings` when there are any or when `what_if` is set.
+  std::vector<ome_warning> warnings;
 };
 
 /// The `npusched plan` output:
@@ -199,19 +202,34 @@ struct plan_json_options : input_options {
 /// decoder's (the document is not a readable List).
 [[nodiscard]] result<std::string> plan_json(std::string_view snapshot_json, const plan_json_options& opt);
 
-/// A decoded snapshot ready to plan: fault jobs' previous fault nodes marked
-/// as avoided (from the fault state), and the plan options from the
-/// snapshot's init-params with the caller's overrides applied.
+/// How to plan a decoded snapshot for one call: the plan options from the
+/// snapshot's init-params with the caller's overrides, the fault state's
+/// previous fault nodes to avoid, and the input warnings that still apply
+/// (a `reserve-nodes` warning is moot when the caller gives the value).
+struct plan_setup {
+  plan_options options;
+  std::vector<ome_warning> warnings;
+};
+/// Errors are the fault state reader's.
+[[nodiscard]] result<plan_setup> setup_plan(const snapshot& snap, const input_options& opt);
+
+/// A decoded snapshot ready to plan.
 struct prepared_snapshot {
   snapshot snap;
   plan_options options;
   /// The expansion of `input_options::add`, when documents were added.
   std::optional<ome_expansion> what_if;
+  std::vector<ome_warning> warnings;  ///< see `plan_setup`
 };
 
-/// The shared first step of every pipeline: decode, read the fault state,
-/// resolve the plan options. Errors are the decoder's or the state reader's.
+/// The shared first step of every pipeline: expand the added documents,
+/// decode, `setup_plan`. Errors are the decoder's or the state reader's.
 [[nodiscard]] result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const input_options& opt);
+
+/// plan → encode_plan on a decoded snapshot: what `plan_json` and the live
+/// cluster's plan print.
+[[nodiscard]] std::string plan_snapshot(const snapshot& snap, const plan_setup& setup, std::int64_t now_unix_seconds,
+                                        const ome_expansion* what_if = nullptr);
 
 }  // namespace npusched::k8s
 
@@ -243,5 +261,10 @@ struct faults_json_options {
 /// decode_snapshot → decide_faults (with the previous state and the
 /// snapshot's `grace-over-time`) → encode_fault_report.
 [[nodiscard]] result<std::string> faults_json(std::string_view snapshot_json, const faults_json_options& opt);
+
+/// decide_faults → encode_fault_report on a decoded snapshot (its fault jobs
+/// filled in); errors are the state reader's.
+[[nodiscard]] result<std::string> faults_of_snapshot(const snapshot& snap, std::string_view state_json,
+                                                     std::int64_t now_unix_seconds);
 
 }  // namespace npusched::k8s
