@@ -158,6 +158,37 @@ result<cluster> build_cluster(std::vector<node_spec> nodes) {
   }
   c.holder_begin_.push_back(static_cast<std::uint32_t>(c.holders_.size()));
   c.taint_begin_.push_back(static_cast<std::uint32_t>(c.taints_.size()));
+  // The filter loop's columns in type order.
+  type_ordered_columns& bt = c.by_type_;
+  for (accelerator_type t : c.types_) ++bt.type_begin[static_cast<std::size_t>(t) + 1];
+  for (std::size_t t = 1; t < bt.type_begin.size(); ++t) bt.type_begin[t] += bt.type_begin[t - 1];
+  std::array<std::uint32_t, accelerator_type_count> next{};
+  std::copy(bt.type_begin.begin(), bt.type_begin.end() - 1, next.begin());
+  c.type_position_.resize(count);
+  bt.node.resize(count);
+  for (std::uint32_t id = 0; id < count; ++id) {
+    const std::uint32_t p = next[static_cast<std::size_t>(c.types_[id])]++;
+    c.type_position_[id] = p;
+    bt.node[p] = node_id{id};
+  }
+  bt.facts.resize(count);
+  bt.givable.resize(count);
+  bt.network_unhealthy.resize(count);
+  bt.unhealthy_count.resize(count);
+  bt.npu_allocatable.resize(count);
+  for (std::uint32_t p = 0; p < count; ++p) {
+    const std::uint32_t id = bt.node[p].value;
+    const bool hard_taints = c.taint_begin_[id + 1] != c.taint_begin_[id];
+    bt.facts[p] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(c.health_[id]) |
+                                            (c.schedulable_[id] != 0 ? 0 : filter_fact::cordoned) |
+                                            (c.sub_healthy_[id] != 0 ? filter_fact::sub_healthy_chips : 0) |
+                                            (c.net_known_[id] != 0 ? 0 : filter_fact::network_unknown) |
+                                            (hard_taints ? filter_fact::hard_taints : 0));
+    bt.givable[p] = c.inventory_[id] & ~(c.unhealthy_[id] | c.recovering_[id]);
+    bt.network_unhealthy[p] = c.net_unhealthy_[id];
+    bt.unhealthy_count[p] = static_cast<std::uint8_t>(chip_count(c.unhealthy_[id]));
+    bt.npu_allocatable[p] = c.npu_alloc_[id];
+  }
   return c;
 }
 
