@@ -40,7 +40,7 @@ enum class accelerator_type : std::uint8_t {
 /// policy table, lib/core/topology/).
 inline constexpr std::size_t accelerator_type_count = static_cast<std::size_t>(accelerator_type::half) + 1;
 
-// The four helpers below read the per-type policy table (lib/core/topology/),
+// The four functions below read the per-type policy table (lib/core/topology/),
 // the one place each type's rules are written down.
 
 /// Number of schedulable NPUs (chips or dies) a node of this type carries:

@@ -3,7 +3,7 @@
 // (legal per-pod counts, HCCS shapes, node score, chip order for the
 // annotation, max chips, network-fault awareness, A3 / super-pod family,
 // label and schedule-policy names) are written once, in its own file next to
-// this header; every caller (types.cpp helpers, topology.cpp, fit, plan,
+// this header; every caller (the types.hpp functions, topology.cpp, fit, plan,
 // explain, superpod) reads them through `policy(t)`. Private to the core.
 
 #include <array>
@@ -81,7 +81,7 @@ struct topology_policy {
 /// is a super-pod type, else module-a3-16-super-pod.
 [[nodiscard]] accelerator_type superpod_type_of(std::optional<accelerator_type> handler) noexcept;
 
-// ------------------------------------------------------------ shared helpers
+// ------------------------------------------------------------ shared by the types
 
 /// The lowest `k` chips of `m`, ascending.
 [[nodiscard]] std::vector<int> lowest(chip_mask m, int k);
