@@ -10,6 +10,7 @@
 /// node's data in place with `update_node` (same name, so node ids stay);
 /// adding or removing a node means building a new cluster.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -103,6 +104,31 @@ struct selector {
   bool impossible = false;
 };
 
+/// Per-node facts the filter chain reads together, packed into one byte per
+/// node (`type_ordered_columns::facts`): the `node_health` in the low three bits,
+/// then one bit per flag.
+namespace filter_fact {
+inline constexpr std::uint8_t health_bits = 0x07;
+inline constexpr std::uint8_t cordoned = 0x08;           ///< `spec.unschedulable`
+inline constexpr std::uint8_t sub_healthy_chips = 0x10;  ///< some chip is sub-healthy
+inline constexpr std::uint8_t network_unknown = 0x20;    ///< no `-NetworkUnhealthy` entry in the device information
+inline constexpr std::uint8_t hard_taints = 0x40;        ///< has a `NoSchedule` or `NoExecute` taint
+}  // namespace filter_fact
+
+/// Copies of the columns the per-node filter loop reads, in *type order*:
+/// the nodes of one accelerator type are contiguous (type `t` at positions
+/// `[type_begin[t], type_begin[t + 1])`), ascending id inside a type, so the
+/// loop, which runs type by type, reads each column front to back.
+struct type_ordered_columns {
+  std::vector<node_id> node;                  ///< the node at each position
+  std::vector<std::uint8_t> facts;            ///< `filter_fact` bytes
+  std::vector<chip_mask> givable;             ///< inventory − unhealthy − recovering
+  std::vector<chip_mask> network_unhealthy;
+  std::vector<std::uint8_t> unhealthy_count;  ///< chips in the unhealthy list
+  std::vector<int> npu_allocatable;
+  std::array<std::uint32_t, accelerator_type_count + 1> type_begin{};
+};
+
 /// The immutable cluster. Cheap accessors; all O(1) unless stated.
 class cluster {
  public:
@@ -166,6 +192,17 @@ class cluster {
   [[nodiscard]] std::span<const std::int32_t> npu_allocatables() const noexcept { return npu_alloc_; }
   [[nodiscard]] std::span<const std::int64_t> cpu_allocatables() const noexcept { return cpu_alloc_; }
   [[nodiscard]] std::span<const std::int64_t> memory_allocatables() const noexcept { return mem_alloc_; }
+  /// The nodes of type `t`, ascending id.
+  [[nodiscard]] std::span<const node_id> nodes_of_type(accelerator_type t) const noexcept {
+    const auto i = static_cast<std::size_t>(t);
+    if (i >= accelerator_type_count || by_type_.node.empty()) return {};
+    return std::span<const node_id>(by_type_.node)
+        .subspan(by_type_.type_begin[i], by_type_.type_begin[i + 1] - by_type_.type_begin[i]);
+  }
+  /// The columns the per-node filter loop reads, in type order (see `type_ordered_columns`).
+  [[nodiscard]] const type_ordered_columns& by_type() const noexcept { return by_type_; }
+  /// Where node `n` is in the type order: `by_type().node[type_position(n)] == n`.
+  [[nodiscard]] std::uint32_t type_position(node_id n) const { return type_position_[n.value]; }
   /// Value ids of one label key (a `selector` term's key) for every node; 0 = label absent.
   [[nodiscard]] std::span<const label_id> label_column(label_id key) const { return label_columns_[key]; }
 
@@ -179,6 +216,8 @@ class cluster {
  private:
   friend result<cluster> build_cluster(std::vector<node_spec> nodes);
   void set_node(std::size_t id, node_spec& n);
+  void build_type_order();
+  void set_type_columns(std::uint32_t id);
   label_id intern_key(const std::string& key);
   label_id intern_value(const std::string& value);
 
@@ -189,6 +228,8 @@ class cluster {
   std::vector<std::int32_t> super_pod_, rack_, server_index_;
   std::vector<chip_mask> inventory_, unhealthy_, recovering_, net_unhealthy_, sub_healthy_, link_down_, in_use_;
   std::vector<std::uint8_t> net_known_;
+  type_ordered_columns by_type_;
+  std::vector<std::uint32_t> type_position_;  // node id → position in by_type_
   std::vector<int> npu_alloc_, npu_req_;
   std::vector<std::int64_t> cpu_alloc_, mem_alloc_, cpu_req_, mem_req_;
   // Holders: per node (chip, pod) sorted by chip.

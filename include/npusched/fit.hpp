@@ -4,6 +4,7 @@
 /// `placement_state` that plans and what-ifs change.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <utility>
@@ -38,10 +39,28 @@ class placement_state {
   [[nodiscard]] std::span<const std::int64_t> cpu_requested_all() const noexcept { return cpu_req_; }
   [[nodiscard]] std::span<const std::int64_t> memory_requested_all() const noexcept { return mem_req_; }
 
+  /// What a new pod can still get on each node, in the cluster's type order
+  /// (`type_ordered_columns`): the columns the per-node filter loop reads.
+  struct free_columns {
+    std::vector<chip_mask> chips;            ///< free chips: inventory − used − unhealthy − recovering
+    std::vector<std::uint8_t> chip_count;    ///< chips in `chips`
+    std::vector<int> npus;                   ///< NPU idle: allocatable − requested
+    std::vector<std::int64_t> cpu_milli;     ///< allocatable − requested
+    std::vector<std::int64_t> memory_bytes;  ///< allocatable − requested
+  };
+  [[nodiscard]] const free_columns& free_by_type() const noexcept { return free_; }
+
  private:
   std::vector<chip_mask> used_;
   std::vector<int> npu_req_;
   std::vector<std::int64_t> cpu_req_, mem_req_;
+  free_columns free_;
+  // The cluster's type positions and givable chips (shared by copies of the state).
+  struct cluster_order {
+    std::vector<std::uint32_t> position;
+    std::vector<chip_mask> givable;
+  };
+  std::shared_ptr<const cluster_order> order_;
 };
 
 /// One pod's request, resolved against a cluster.

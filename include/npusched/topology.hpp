@@ -3,7 +3,9 @@
 /// The per-`accelerator_type` topology policies: which per-pod NPU counts are
 /// legal, whether a node's free chips can serve a request, the node score and
 /// the exact chips chosen. Pure functions of small integers and chip masks;
-/// no allocation except `pick_chips`' result.
+/// no allocation except `pick_chips`' result. Every type's rules live in one
+/// file of lib/core/topology/ behind one policy table, which these functions
+/// (and `max_chips`, `is_a3_type`, ... of types.hpp) read.
 ///
 /// Rings and pairs (chip id = the N of `Ascend910-N`):
 /// - `module` (910, 8 chips): HCCS rings {0..3} and {4..7}; k ∈ {1,2,4,8};
@@ -44,8 +46,8 @@ struct job_shape {
 /// Chips a request of a distributed (`true`) or standalone job may use on a
 /// node: `free` minus `network_unhealthy` for distributed jobs on
 /// network-fault-aware types.
-[[nodiscard]] constexpr chip_mask usable_chips(accelerator_type t, chip_mask free, chip_mask network_unhealthy,
-                                               bool distributed) noexcept {
+[[nodiscard]] inline chip_mask usable_chips(accelerator_type t, chip_mask free, chip_mask network_unhealthy,
+                                            bool distributed) noexcept {
   return (distributed && network_fault_aware(t)) ? (free & ~network_unhealthy) : free;
 }
 

@@ -4,6 +4,7 @@
 /// node health, chip masks and strong index ids.
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,39 +36,26 @@ enum class accelerator_type : std::uint8_t {
 /// The canonical label value (`module-a3-16`, ...; `card` for card, `` for none).
 [[nodiscard]] std::string_view to_string(accelerator_type t) noexcept;
 
+/// Number of accelerator types, `none` included (the size of the per-type
+/// policy table, lib/core/topology/).
+inline constexpr std::size_t accelerator_type_count = static_cast<std::size_t>(accelerator_type::half) + 1;
+
+// The four functions below read the per-type policy table (lib/core/topology/),
+// the one place each type's rules are written down.
+
 /// Number of schedulable NPUs (chips or dies) a node of this type carries:
 /// 8, 16 or 4; 0 for `none`.
-[[nodiscard]] constexpr int max_chips(accelerator_type t) noexcept {
-  switch (t) {
-    case accelerator_type::none: return 0;
-    case accelerator_type::module_910_x8: return 8;
-    case accelerator_type::module_910b_8: return 8;
-    case accelerator_type::module_910b_16: return 16;
-    case accelerator_type::module_a3_16: return 16;
-    case accelerator_type::module_a3_16_super_pod: return 16;
-    case accelerator_type::module_a3_8_super_pod: return 8;
-    case accelerator_type::card: return 8;
-    case accelerator_type::half: return 4;
-  }
-  return 0;
-}
+[[nodiscard]] int max_chips(accelerator_type t) noexcept;
 
 /// True for the types whose network-unhealthy chips are withheld from
 /// distributed jobs (every type but `card` and `none`).
-[[nodiscard]] constexpr bool network_fault_aware(accelerator_type t) noexcept {
-  return t != accelerator_type::card && t != accelerator_type::none;
-}
+[[nodiscard]] bool network_fault_aware(accelerator_type t) noexcept;
 
 /// True for the two Atlas A3 SuperPoD types (`sp-block` placement).
-[[nodiscard]] constexpr bool is_super_pod_type(accelerator_type t) noexcept {
-  return t == accelerator_type::module_a3_16_super_pod ||
-         t == accelerator_type::module_a3_8_super_pod;
-}
+[[nodiscard]] bool is_super_pod_type(accelerator_type t) noexcept;
 
 /// True for the A3 die-pair types (module-a3-16 and both super-pod types).
-[[nodiscard]] constexpr bool is_a3_type(accelerator_type t) noexcept {
-  return t == accelerator_type::module_a3_16 || is_super_pod_type(t);
-}
+[[nodiscard]] bool is_a3_type(accelerator_type t) noexcept;
 
 /// Node health as MindCluster reports it (NodeD `NodeStatus`, the node's
 /// `NodeHealthyStatus` annotation, switch `NodeStatus`) plus the Kubernetes

@@ -1,6 +1,7 @@
 #include "npusched/cluster.hpp"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -156,6 +157,45 @@ void cluster::set_node(std::size_t id, node_spec& n) {
   }
 }
 
+// The filter loop's columns in type order (see `type_ordered_columns`).
+void cluster::build_type_order() {
+  const std::size_t count = names_.size();
+  type_ordered_columns& bt = by_type_;
+  bt = type_ordered_columns{};
+  for (accelerator_type t : types_) ++bt.type_begin[static_cast<std::size_t>(t) + 1];
+  for (std::size_t t = 1; t < bt.type_begin.size(); ++t) bt.type_begin[t] += bt.type_begin[t - 1];
+  std::array<std::uint32_t, accelerator_type_count> next{};
+  std::copy(bt.type_begin.begin(), bt.type_begin.end() - 1, next.begin());
+  type_position_.resize(count);
+  bt.node.resize(count);
+  for (std::uint32_t id = 0; id < count; ++id) {
+    const std::uint32_t p = next[static_cast<std::size_t>(types_[id])]++;
+    type_position_[id] = p;
+    bt.node[p] = node_id{id};
+  }
+  bt.facts.resize(count);
+  bt.givable.resize(count);
+  bt.network_unhealthy.resize(count);
+  bt.unhealthy_count.resize(count);
+  bt.npu_allocatable.resize(count);
+  for (std::uint32_t id = 0; id < count; ++id) set_type_columns(id);
+}
+
+// Copies node `id`'s filter facts into its type-order position.
+void cluster::set_type_columns(std::uint32_t id) {
+  type_ordered_columns& bt = by_type_;
+  const std::uint32_t p = type_position_[id];
+  bt.facts[p] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(health_[id]) |
+                                          (schedulable_[id] != 0 ? 0 : filter_fact::cordoned) |
+                                          (sub_healthy_[id] != 0 ? filter_fact::sub_healthy_chips : 0) |
+                                          (net_known_[id] != 0 ? 0 : filter_fact::network_unknown) |
+                                          (!taints_[id].empty() ? filter_fact::hard_taints : 0));
+  bt.givable[p] = inventory_[id] & ~(unhealthy_[id] | recovering_[id]);
+  bt.network_unhealthy[p] = net_unhealthy_[id];
+  bt.unhealthy_count[p] = static_cast<std::uint8_t>(chip_count(unhealthy_[id]));
+  bt.npu_allocatable[p] = npu_alloc_[id];
+}
+
 result<cluster> build_cluster(std::vector<node_spec> nodes) {
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     if (auto e = validate_node(nodes[i])) return error{fmt::format("nodes[{}].{}", i, e->path), e->message};
@@ -189,6 +229,7 @@ result<cluster> build_cluster(std::vector<node_spec> nodes) {
   c.holders_.resize(count);
   c.taints_.resize(count);
   for (std::size_t id = 0; id < count; ++id) c.set_node(id, nodes[order[id]]);
+  c.build_type_order();
   return c;
 }
 
@@ -197,7 +238,10 @@ std::optional<error> cluster::update_node(node_id n, node_spec spec) {
   if (spec.name != names_[n.value])
     return error{"name", fmt::format("{} is not the name of node {} ({})", spec.name, n.value, names_[n.value])};
   if (auto e = validate_node(spec)) return e;
+  const accelerator_type before = types_[n.value];
   set_node(n.value, spec);
+  if (types_[n.value] != before) build_type_order();  // the node moves in the type order: O(nodes)
+  else set_type_columns(n.value);
   return std::nullopt;
 }
 

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "topology/policy.hpp"
+
 namespace npusched {
 
 std::string_view to_string(suggestion_code c) noexcept {
@@ -313,8 +315,7 @@ class explainer {
   void lower_sp_block(std::size_t j, const superpod_outcome& o) {
     const job_spec& job = w_.jobs[j];
     superpod_job sj;
-    sj.type = job.handler == accelerator_type::module_a3_8_super_pod ? accelerator_type::module_a3_8_super_pod
-                                                                     : accelerator_type::module_a3_16_super_pod;
+    sj.type = detail::superpod_type_of(job.handler);
     sj.shape = job.shape;
     for (const pod_spec& pod : w_.pods)
       if (pod.job == j) {

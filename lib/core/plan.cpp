@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "topology/policy.hpp"
+
 namespace npusched {
 
 std::optional<error> validate_workload(const workload& w) {
@@ -92,11 +94,6 @@ std::vector<std::size_t> job_order(const workload& w, const std::vector<std::vec
 }
 
 bool is_superpod_job(const job_spec& j) { return j.sp_block.has_value() || (j.handler && is_super_pod_type(*j.handler)); }
-
-accelerator_type superpod_type(const job_spec& j) {
-  return j.handler == accelerator_type::module_a3_8_super_pod ? accelerator_type::module_a3_8_super_pod
-                                                              : accelerator_type::module_a3_16_super_pod;
-}
 
 // Where a super-pod job's pod went, beyond node and chips.
 struct block_place {
@@ -322,7 +319,7 @@ class planner {
 
   void place_superpod_job(std::size_t j, const std::vector<std::size_t>& pods) {
     const job_spec& job = w_.jobs[j];
-    const accelerator_type type = superpod_type(job);
+    const accelerator_type type = detail::superpod_type_of(job.handler);
     superpod_job sj;
     sj.type = type;
     sj.shape = job.shape;

@@ -1,70 +1,37 @@
 #include "npusched/types.hpp"
 
-#include <array>
-#include <utility>
-
 #include "npusched/verdict.hpp"
+#include "topology/policy.hpp"
 
 namespace npusched {
 
-namespace {
-
-struct named_type {
-  std::string_view name;
-  accelerator_type type;
-};
-
-constexpr std::array<named_type, 7> label_names{{
-    {"module", accelerator_type::module_910_x8},
-    {"module-910b-8", accelerator_type::module_910b_8},
-    {"module-910b-16", accelerator_type::module_910b_16},
-    {"module-a3-16", accelerator_type::module_a3_16},
-    {"module-a3-16-super-pod", accelerator_type::module_a3_16_super_pod},
-    {"module-a3-8-super-pod", accelerator_type::module_a3_8_super_pod},
-    {"half", accelerator_type::half},
-}};
-
-// `huawei.com/schedule_policy` values of the handlers npusched supports.
-// `chip2-node8` maps to module-a3-16 as in the reference; since a handler only
-// matches nodes of its own type, it can never over-fill an 8-die node.
-constexpr std::array<named_type, 9> policy_names{{
-    {"chip8-node8", accelerator_type::module_910b_8},
-    {"chip8-node16", accelerator_type::module_910b_16},
-    {"chip2-node16", accelerator_type::module_a3_16},
-    {"chip2-node8", accelerator_type::module_a3_16},
-    {"module-a3-16", accelerator_type::module_a3_16},
-    {"chip2-node16-sp", accelerator_type::module_a3_16_super_pod},
-    {"chip2-node8-sp", accelerator_type::module_a3_8_super_pod},
-    {"chip1-node2", accelerator_type::card},
-    {"chip4-node4", accelerator_type::half},
-}};
-
-}  // namespace
+using detail::all_policies;
+using detail::policy;
 
 std::optional<accelerator_type> parse_accelerator_type(std::string_view label) {
-  for (const auto& [name, type] : label_names)
-    if (name == label) return type;
-  if (label.find("card") != std::string_view::npos) return accelerator_type::card;
+  if (label.empty()) return std::nullopt;
+  for (const auto* p : all_policies())
+    if (p->label == label) return p->type;
+  for (const auto* p : all_policies())
+    if (p->label_is_substring && label.find(p->label) != std::string_view::npos) return p->type;
   return std::nullopt;
 }
 
-std::optional<accelerator_type> parse_schedule_policy(std::string_view policy) {
-  for (const auto& [name, type] : policy_names)
-    if (name == policy) return type;
-  if (policy == "module") return accelerator_type::module_910_x8;
+// `chip2-node8` maps to module-a3-16 as in the reference; since a handler only
+// matches nodes of its own type, it can never over-fill an 8-die node.
+std::optional<accelerator_type> parse_schedule_policy(std::string_view value) {
+  for (const auto* p : all_policies())
+    for (std::string_view name : p->schedule_policies)
+      if (name == value) return p->type;
   return std::nullopt;
 }
 
-std::string_view to_string(accelerator_type t) noexcept {
-  switch (t) {
-    case accelerator_type::none: return "";
-    case accelerator_type::card: return "card";
-    default:
-      for (const auto& [name, type] : label_names)
-        if (type == t) return name;
-  }
-  return "";
-}
+std::string_view to_string(accelerator_type t) noexcept { return policy(t).label; }
+
+int max_chips(accelerator_type t) noexcept { return policy(t).max_chips; }
+bool network_fault_aware(accelerator_type t) noexcept { return policy(t).network_fault_aware; }
+bool is_super_pod_type(accelerator_type t) noexcept { return policy(t).super_pod; }
+bool is_a3_type(accelerator_type t) noexcept { return policy(t).die_pairs; }
 
 std::string_view to_string(node_health h) noexcept {
   switch (h) {

@@ -195,6 +195,15 @@ void expect_same_cluster(const cluster& a, const cluster& b, const std::vector<n
     EXPECT_EQ(a.cpu_requested_milli(n), b.cpu_requested_milli(n));
     for (int c : chips_of(a.in_use(n))) EXPECT_EQ(a.holder(n, c), b.holder(n, c));
     ASSERT_EQ(a.hard_taints(n).size(), b.hard_taints(n).size());
+    const auto pa = a.type_position(n), pb = b.type_position(n);
+    EXPECT_EQ(a.by_type().facts[pa], b.by_type().facts[pb]);
+    EXPECT_EQ(a.by_type().givable[pa], b.by_type().givable[pb]);
+    EXPECT_EQ(a.by_type().npu_allocatable[pa], b.by_type().npu_allocatable[pb]);
+  }
+  for (std::size_t t = 0; t < accelerator_type_count; ++t) {
+    const auto at = a.nodes_of_type(static_cast<accelerator_type>(t));
+    const auto bt = b.nodes_of_type(static_cast<accelerator_type>(t));
+    EXPECT_TRUE(std::equal(at.begin(), at.end(), bt.begin(), bt.end()));
   }
   for (const node_spec& s : specs)
     for (const auto& [k, v] : s.labels) {

@@ -40,6 +40,53 @@ TEST(Fit, EqualScoresBreakByNodeName) {
   EXPECT_EQ(c.name(*f.node), "a");
 }
 
+// The filter visits nodes type by type; these pin that the choices still
+// follow node names when the lower name is of a type visited later.
+TEST(Fit, EqualScoresAcrossTypesBreakByNodeName) {
+  node_spec b8 = node_with_free("b-a2", T::module_910b_8, range(0, 7));
+  b8.unhealthy = mask({5, 6, 7});  // (8 − 3) · 100 − 4 free = 496
+  b8.in_use = {{4, "default/busy"}};
+  b8.npu_requested = 1;
+  b8.npu_allocatable = -1;
+  // 3 free dies, one whole chip: 16 · (32 − (3 − 2)) = 496.
+  const cluster c = must_build({b8, node_with_free("a-a3", T::module_a3_16, mask({0, 1, 2}))});
+  placement_state s(c);
+  const auto f = fit(c, s, npu_request(2));
+  ASSERT_TRUE(f.node);
+  EXPECT_EQ(f.score, 496);
+  EXPECT_EQ(c.name(*f.node), "a-a3");
+  EXPECT_EQ(f.counts.feasible, 2);
+}
+
+TEST(Fit, ClosestWrongShapeNodeAcrossTypesIsFirstByName) {
+  // k = 2: {0, 4} spans the module rings; {1, 2} has no whole A3 chip.
+  const cluster c = must_build({node_with_free("b-module", T::module_910_x8, mask({0, 4})),
+                                node_with_free("a-a3", T::module_a3_16, mask({1, 2}))});
+  placement_state s(c);
+  const auto f = fit(c, s, npu_request(2));
+  ASSERT_FALSE(f.node);
+  ASSERT_TRUE(f.closest);
+  EXPECT_EQ(f.closest->rule, node_rule::topology);
+  EXPECT_EQ(c.name(f.closest->node), "a-a3");
+}
+
+TEST(Fit, FeasibleNodesComeInNodeIdOrderAcrossTypes) {
+  const cluster c = must_build({node_with_free("n1", T::module_a3_16, range(0, 15)),
+                                node_with_free("n2", T::module_910b_8, range(0, 7)),
+                                node_with_free("n3", T::module_a3_16, range(0, 15)),
+                                node_with_free("n4", T::module_910_x8, range(0, 7)),
+                                node_with_free("n5", T::module_910b_8, range(0, 7))});
+  placement_state s(c);
+  filter_counts counts;
+  const auto nodes = feasible_nodes(c, s, npu_request(2), &counts);
+  ASSERT_EQ(nodes.size(), 5u);
+  for (std::uint32_t i = 0; i < nodes.size(); ++i) {
+    EXPECT_EQ(nodes[i].first, node_id{i});
+    EXPECT_EQ(nodes[i].second, evaluate_node(c, s, npu_request(2), node_id{i}).score);
+  }
+  EXPECT_EQ(counts.feasible, 5);
+}
+
 TEST(Fit, A3NoEarlyExit_Vector14) {
   // The reference stops scoring at the first perfect node; we score all and
   // the perfect node wins wherever it is.
