@@ -7,12 +7,14 @@
 
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "npusched/k8s/explain.hpp"
+#include "npusched/k8s/live.hpp"
 #include "npusched/k8s/ome.hpp"
 #include "npusched/k8s/picture.hpp"
 #include "npusched/k8s/snapshot.hpp"
@@ -32,7 +34,10 @@ void translate_errors(std::exception_ptr p) {
     if (p) std::rethrow_exception(p);
   } catch (const npusched::bad_result_access& e) {
     const py::object cls = py::module_::import("npusched._errors").attr("InvalidInput");
-    PyErr_SetString(cls.ptr(), e.what());
+    const py::object exc = cls(e.what());
+    exc.attr("code") = std::string(npusched::to_string(e.err().code));
+    exc.attr("path") = e.err().path;
+    PyErr_SetObject(cls.ptr(), exc.ptr());
   }
 }
 
@@ -52,6 +57,15 @@ npusched::k8s::input_options inputs(const std::string& scheduler_name, std::opti
   return {scheduler_name, super_pod_size, reserve_nodes, extra_objects_json, fault_state_json, to_sources(add), {}};
 }
 
+py::tuple event_tuple(const npusched::k8s::event_result& r) {
+  return py::make_tuple(std::string(npusched::k8s::to_string(r.outcome)), r.object, r.held_version);
+}
+
+npusched::k8s::live_plan_options live_options(std::int64_t now, std::optional<int> super_pod_size,
+                                              std::optional<int> reserve_nodes, const std::string& fault_state_json) {
+  return {super_pod_size, reserve_nodes, fault_state_json, now};
+}
+
 npusched::k8s::ome_expansion expanded(const documents& docs, const std::string& context_json) {
   return npusched::k8s::expand_ome(to_sources(docs), context_json).value();
 }
@@ -61,6 +75,79 @@ npusched::k8s::ome_expansion expanded(const documents& docs, const std::string& 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "npusched's compiled core. Private: use the `npusched` package.";
   py::register_local_exception_translator(translate_errors);
+
+  using npusched::k8s::live_cluster;
+  py::class_<live_cluster>(m, "LiveCluster",
+                           "A cluster model fed by watch events (docs/live.md). Readers may run in many threads "
+                           "while one thread applies events; every method releases the GIL.")
+      .def(py::init([](const std::string& scheduler_name) {
+             return std::make_unique<live_cluster>(npusched::k8s::live_options{scheduler_name});
+           }),
+           py::arg("scheduler_name") = "volcano")
+      .def(
+          "load",
+          [](live_cluster& c, const std::string& list_json) {
+            if (auto e = c.load(list_json)) throw npusched::bad_result_access(*e);
+          },
+          py::arg("list_json"), py::call_guard<py::gil_scoped_release>(),
+          "Replaces the state with a Kubernetes List (JSON text).")
+      .def(
+          "apply",
+          [](live_cluster& c, const std::string& type, const std::string& object_json) {
+            auto t = npusched::k8s::parse_event_type(type);
+            if (!t)
+              throw npusched::bad_result_access(npusched::error{
+                  "type", "\"" + type + "\" is not ADDED, MODIFIED or DELETED", npusched::error_code::unknown_value});
+            const auto r = c.apply(*t, object_json).value();
+            py::gil_scoped_acquire gil;
+            return event_tuple(r);
+          },
+          py::arg("type"), py::arg("object_json"), py::call_guard<py::gil_scoped_release>(),
+          "Applies one event; returns (outcome, object, held_version).")
+      .def(
+          "apply_many",
+          [](live_cluster& c, const std::string& events_json) {
+            const auto rs = c.apply_many(events_json).value();
+            py::gil_scoped_acquire gil;
+            py::list out;
+            for (const auto& r : rs) out.append(event_tuple(r));
+            return out;
+          },
+          py::arg("events_json"), py::call_guard<py::gil_scoped_release>(),
+          "Applies a JSON array of {type, object} events as one step; returns a list of (outcome, object, held_version).")
+      .def(
+          "plan_json",
+          [](const live_cluster& c, std::int64_t now, std::optional<int> super_pod_size, std::optional<int> reserve_nodes,
+             const std::string& fault_state_json) {
+            return c.plan(live_options(now, super_pod_size, reserve_nodes, fault_state_json)).value();
+          },
+          py::arg("now"), py::arg("super_pod_size") = py::none(), py::arg("reserve_nodes") = py::none(),
+          py::arg("fault_state_json") = "", py::call_guard<py::gil_scoped_release>(),
+          "The plan of the current state as compact JSON (as plan_json).")
+      .def(
+          "faults_json",
+          [](const live_cluster& c, std::int64_t now, const std::string& state_json) {
+            return c.faults(state_json, now).value();
+          },
+          py::arg("now"), py::arg("state_json") = "", py::call_guard<py::gil_scoped_release>(),
+          "The fault decisions of the current state as compact JSON (as faults_json).")
+      .def(
+          "explain_json",
+          [](const live_cluster& c, const std::string& kind, const std::string& target, std::int64_t now,
+             std::optional<int> super_pod_size, std::optional<int> reserve_nodes, const std::string& fault_state_json) {
+            const auto t = npusched::k8s::parse_explain_target(kind, target).value();
+            return c.explain(t, live_options(now, super_pod_size, reserve_nodes, fault_state_json)).value();
+          },
+          py::arg("kind"), py::arg("target"), py::arg("now"), py::arg("super_pod_size") = py::none(),
+          py::arg("reserve_nodes") = py::none(), py::arg("fault_state_json") = "",
+          py::call_guard<py::gil_scoped_release>(), "The explanation of one target as compact JSON (as explain_json).")
+      .def(
+          "stats",
+          [](const live_cluster& c) {
+            const auto s = c.stats();
+            return std::make_tuple(s.nodes, s.pods, s.cluster_nodes, s.pending_pods);
+          },
+          py::call_guard<py::gil_scoped_release>(), "(nodes, pods, cluster_nodes, pending_pods).");
 
   m.def(
       "plan_json",

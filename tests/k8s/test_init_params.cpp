@@ -57,6 +57,7 @@ TEST(InitParams, ArgumentsAreRead) {
       {"super_pod_size_zero", {{"super-pod-size", "0"}}, true, false, true, 48, 2, 900},
       {"reserve_nodes", {{"reserve-nodes", "4"}}, true, false, true, 48, 4, 900},
       {"reserve_nodes_negative", {{"reserve-nodes", "-1"}}, true, false, true, 48, 2, 900},
+      {"reserve_nodes_zero_read_as_two", {{"reserve-nodes", "0"}}, true, false, true, 48, 2, 900},
       {"reserve_at_size_clamps_to_2", {{"super-pod-size", "8"}, {"reserve-nodes", "8"}}, true, false, true, 8, 2, 900},
       {"reserve_above_size_clamps_to_2", {{"super-pod-size", "3"}, {"reserve-nodes", "9"}}, true, false, true, 3, 2,
        900},
@@ -82,6 +83,34 @@ TEST(InitParams, ArgumentsAreRead) {
     EXPECT_EQ(p.reserve_nodes, c.reserve);
     EXPECT_EQ(p.grace_over_time, c.grace);
   }
+}
+
+// The reference reads reserve-nodes 0 like a missing value (2); the plan
+// says so, and a caller's explicit value stands without the warning.
+TEST(InitParams, ReserveNodesZeroIsReadAsTwoWithAWarningUnlessTheCallerGivesIt) {
+  const json doc = list({npu_node("n1"), scheduler_cm(init_params_yaml({{"reserve-nodes", "0"}}))});
+  const init_params p = decode_params({scheduler_cm(init_params_yaml({{"reserve-nodes", "0"}}))});
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_EQ(p.warnings[0].code, "reserve_nodes_zero");
+  EXPECT_EQ(p.warnings[0].object, "ConfigMap volcano-system/volcano-scheduler-configmap");
+  EXPECT_EQ(p.warnings[0].path, "data[\"volcano-scheduler.conf\"].configurations[1].arguments.reserve-nodes");
+  plan_json_options opt;
+  auto out = plan_json(doc.dump(), opt);
+  ASSERT_TRUE(out.ok());
+  EXPECT_NE(out->find("\"warnings\":[{\"code\":\"reserve_nodes_zero\""), std::string::npos);
+  opt.reserve_nodes = 0;
+  auto given = plan_json(doc.dump(), opt);
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ(given->find("\"warnings\""), std::string::npos);
+}
+
+TEST(InitParams, ValuesNotTakenAsWrittenAreWarnings) {
+  const init_params p = decode_params({scheduler_cm(
+      init_params_yaml({{"super-pod-size", "big"}, {"grace-over-time", "1"}, {"self-maintain-available-card", "x"}}))});
+  ASSERT_EQ(p.warnings.size(), 3u);
+  for (const auto& w : p.warnings) EXPECT_EQ(w.code, "init_param_defaulted");
+  const init_params fine = decode_params({scheduler_cm(init_params_yaml({{"reserve-nodes", "4"}}))});
+  EXPECT_TRUE(fine.warnings.empty());
 }
 
 TEST(InitParams, UnquotedYamlScalarsAndFirstEntryWins) {

@@ -22,6 +22,8 @@ def _stub() -> dict[str, Signature]:
             args = node.args.args
             defaults = [""] * (len(args) - len(node.args.defaults)) + [ast.unparse(d) for d in node.args.defaults]
             out[node.name] = [(a.arg, d) for a, d in zip(args, defaults)]
+        elif isinstance(node, ast.ClassDef):
+            out[node.name] = []
         elif isinstance(node, (ast.AnnAssign, ast.Assign)):
             targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
             out.update({t.id: [] for t in targets if isinstance(t, ast.Name)})
@@ -49,8 +51,33 @@ def test_stub_names_match_the_module() -> None:
 def test_stub_signatures_match_the_module() -> None:
     for name, params in _stub().items():
         member = getattr(_core, name)
-        if callable(member):
+        if callable(member) and not inspect.isclass(member):
             assert _runtime_signature(member) == params, name
+
+
+def _stub_methods() -> dict[str, dict[str, Signature]]:
+    text = (resources.files("npusched") / "_core.pyi").read_text(encoding="utf-8")
+    out: dict[str, dict[str, Signature]] = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.ClassDef):
+            methods: dict[str, Signature] = {}
+            for f in node.body:
+                if isinstance(f, ast.FunctionDef) and f.name != "__init__":
+                    args = f.args.args[1:]
+                    defaults = [""] * (len(args) - len(f.args.defaults)) + [ast.unparse(d) for d in f.args.defaults]
+                    methods[f.name] = [(a.arg, d) for a, d in zip(args, defaults)]
+            out[node.name] = methods
+    return out
+
+
+def test_stub_classes_match_the_module() -> None:
+    for cls_name, methods in _stub_methods().items():
+        cls = getattr(_core, cls_name)
+        public = {name for name in dir(cls) if not name.startswith("_")}
+        assert set(methods) == public, cls_name
+        for name, params in methods.items():
+            runtime = _runtime_signature(getattr(cls, name))
+            assert runtime[1:] == params, f"{cls_name}.{name}"  # drop `self`
 
 
 def test_package_is_typed() -> None:
@@ -59,6 +86,7 @@ def test_package_is_typed() -> None:
 
 def test_init_only_reexports() -> None:
     assert set(npusched.__all__) == {
+        "Cluster",
         "Error",
         "InvalidInput",
         "__version__",

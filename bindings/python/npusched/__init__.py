@@ -11,12 +11,14 @@ a dict or ``kubernetes`` client model objects. Bad input raises
 """
 
 from ._api import __version__, demo_snapshot, faults, plan
+from ._cluster import Cluster
 from ._errors import Error, InvalidInput
 from ._explain import explain
 from ._ome import expand, render
 from ._show import show
 
 __all__ = [
+    "Cluster",
     "Error",
     "InvalidInput",
     "__version__",

@@ -87,3 +87,32 @@ def serving_demo_snapshot_json() -> str:
 
 def version() -> str:
     """The package version the extension was built as."""
+
+class LiveCluster:
+    """A cluster model fed by watch events (docs/live.md); every method releases the GIL."""
+
+    def __init__(self, scheduler_name: str = "volcano") -> None: ...
+    def load(self, list_json: str) -> None:
+        """Replace the state with a Kubernetes List (JSON text)."""
+    def apply(self, type: str, object_json: str) -> tuple[str, str, str]:
+        """Apply one event; return (outcome, object, held_version)."""
+    def apply_many(self, events_json: str) -> list[tuple[str, str, str]]:
+        """Apply a JSON array of {type, object} events as one step."""
+    def plan_json(
+        self, now: int, super_pod_size: int | None = None, reserve_nodes: int | None = None, fault_state_json: str = ""
+    ) -> str:
+        """The plan of the current state as compact JSON."""
+    def faults_json(self, now: int, state_json: str = "") -> str:
+        """The fault decisions of the current state as compact JSON."""
+    def explain_json(
+        self,
+        kind: str,
+        target: str,
+        now: int,
+        super_pod_size: int | None = None,
+        reserve_nodes: int | None = None,
+        fault_state_json: str = "",
+    ) -> str:
+        """The explanation of one target as compact JSON."""
+    def stats(self) -> tuple[int, int, int, int]:
+        """(nodes, pods, cluster_nodes, pending_pods)."""

@@ -23,7 +23,13 @@ class InvalidInput(Error, ValueError):
     that cannot be written as JSON, or an argument out of range.
 
     The message names the offending field, e.g.
-    ``items[3].metadata.name: missing``.
+    ``items[3].metadata.name: missing``. Errors found by the compiled core
+    also carry ``code`` (``malformed_document``, ``wrong_type``,
+    ``missing_field``, ``out_of_range``, ``invalid_value``,
+    ``unknown_value``, ``duplicate``, ``limit_exceeded``) and ``path`` (the
+    field path alone); errors found in Python have ``code`` ``None``.
     """
 
     __module__ = "npusched"
+    code: str | None = None
+    path: str | None = None

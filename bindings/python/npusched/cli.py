@@ -266,8 +266,9 @@ def _unix_seconds(text: str) -> int:
     return value
 
 
-def _fail(message: str) -> int:
-    print(f"npusched: error: {message}", file=sys.stderr)
+def _fail(message: str, code: str | None = None) -> int:
+    """Prints one line, ``npusched: error[CODE]: MESSAGE`` (``[CODE]`` when the core gave one)."""
+    print(f"npusched: error{f'[{code}]' if code else ''}: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -316,7 +317,7 @@ def _on_plan(args: argparse.Namespace, call: Callable[[bytes | None, dict[str, A
     try:
         return call(data, options)
     except InvalidInput as e:
-        return _fail(f"{source}: {e}")
+        return _fail(f"{source}: {e}", e.code)
 
 
 def _run_plan(args: argparse.Namespace) -> int:
@@ -339,7 +340,7 @@ def _run_ome_render(args: argparse.Namespace) -> int:
         else:
             text = render(add, context=context)
     except InvalidInput as e:
-        return _fail(str(e))
+        return _fail(str(e), e.code)
     _emit(text)
     return EXIT_OK
 
@@ -354,7 +355,7 @@ def _run_faults(args: argparse.Namespace) -> int:
     try:
         text = faults_text(data, state, args.now, scheduler_name=args.scheduler_name)
     except InvalidInput as e:
-        return _fail(f"{source}: {e}")
+        return _fail(f"{source}: {e}", e.code)
     _emit(_format.faults_table(json.loads(text)) if args.format == "table" else text)
     return EXIT_OK
 

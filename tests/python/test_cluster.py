@@ -1,0 +1,111 @@
+"""npusched.Cluster: events from dicts and kubernetes models, the same answers
+as the one-shot functions, stale versions, errors with codes, and readers in
+threads beside a writer."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from typing import Any
+
+import npusched
+import pytest
+from kubernetes import client
+
+
+def _node_event(demo: dict[str, Any], type_: str = "MODIFIED", **changes: Any) -> dict[str, Any]:
+    node = copy.deepcopy(next(i for i in demo["items"] if i["kind"] == "Node" and "baseDeviceInfos" in i["metadata"].get("annotations", {})))
+    node["spec"].update(changes)
+    return {"type": type_, "object": node}
+
+
+def test_a_loaded_cluster_plans_as_the_snapshot_does(now: int) -> None:
+    demo = npusched.demo_snapshot()
+    cluster = npusched.Cluster(demo)
+    assert cluster.plan(now=now) == npusched.plan(demo, now=now)
+    assert cluster.faults(now=now) == npusched.faults(demo, now=now)
+    assert cluster.stats["nodes"] == sum(1 for i in demo["items"] if i["kind"] == "Node")
+
+
+def test_events_change_the_answer_as_the_snapshot_would(now: int) -> None:
+    demo = npusched.demo_snapshot()
+    cluster = npusched.Cluster(demo)
+    event = _node_event(demo, unschedulable=True)
+    assert cluster.apply(event)["outcome"] == "applied"
+    changed = copy.deepcopy(demo)
+    changed["items"] = [event["object"] if i["kind"] == "Node" and i["metadata"]["name"] == event["object"]["metadata"]["name"] else i for i in demo["items"]]
+    assert cluster.plan(now=now) == npusched.plan(changed, now=now)
+
+
+def test_kubernetes_model_objects_and_raw_objects_are_read(now: int) -> None:
+    cluster = npusched.Cluster(npusched.demo_snapshot())
+    pod = client.V1Pod(
+        metadata=client.V1ObjectMeta(name="extra", namespace="ns"),
+        spec=client.V1PodSpec(scheduler_name="volcano", containers=[client.V1Container(name="c")]),
+        status=client.V1PodStatus(phase="Pending"),
+    )
+    assert cluster.apply({"type": "ADDED", "object": pod})["object"] == "Pod ns/extra"
+    assert cluster.stats["pending_pods"] >= 1
+    raw = {"kind": "Pod", "metadata": {"name": "raw", "namespace": "ns"}, "spec": {"schedulerName": "volcano"}}
+    out = cluster.apply({"type": "ADDED", "object": None, "raw_object": raw})
+    assert out == {"outcome": "applied", "object": "Pod ns/raw", "held_version": ""}
+
+
+def test_stale_and_ignored_events() -> None:
+    cluster = npusched.Cluster()
+    node = {"kind": "Node", "metadata": {"name": "n1", "resourceVersion": "7"}}
+    assert cluster.apply({"type": "ADDED", "object": node})["outcome"] == "applied"
+    older = {"kind": "Node", "metadata": {"name": "n1", "resourceVersion": "6"}}
+    assert cluster.apply({"type": "MODIFIED", "object": older}) == {
+        "outcome": "stale",
+        "object": "Node n1",
+        "held_version": "7",
+    }
+    deployment = {"kind": "Deployment", "metadata": {"name": "d", "namespace": "ns"}}
+    assert cluster.apply({"type": "ADDED", "object": deployment})["outcome"] == "ignored"
+    assert cluster.apply({"type": "BOOKMARK", "object": node})["outcome"] == "ignored"
+
+
+def test_bad_events_raise_invalid_input_with_code_and_path() -> None:
+    cluster = npusched.Cluster()
+    bad = {"kind": "Node", "metadata": {"name": "n1"}, "spec": {"unschedulable": "yes"}}
+    with pytest.raises(npusched.InvalidInput) as e:
+        cluster.apply({"type": "ADDED", "object": bad})
+    assert e.value.code == "wrong_type"
+    assert e.value.path == "object.spec.unschedulable"
+    with pytest.raises(npusched.InvalidInput, match="type"):
+        cluster.apply({"type": "UPDATED", "object": bad})
+    good = {"kind": "Node", "metadata": {"name": "n0"}}
+    with pytest.raises(npusched.InvalidInput) as many:
+        cluster.apply_many([{"type": "ADDED", "object": good}, {"type": "ADDED", "object": bad}])
+    assert many.value.path == "events[1].object.spec.unschedulable"
+    assert cluster.stats["nodes"] == 1  # the first event stays applied
+
+
+def test_readers_in_threads_beside_a_writer(now: int) -> None:
+    demo = npusched.demo_snapshot()
+    cluster = npusched.Cluster(demo)
+    answers = {json.dumps(npusched.plan(demo, now=now), sort_keys=True)}
+    cordoned = _node_event(demo, unschedulable=True)
+    changed = copy.deepcopy(demo)
+    changed["items"] = [cordoned["object"] if i["kind"] == "Node" and i["metadata"]["name"] == cordoned["object"]["metadata"]["name"] else i for i in demo["items"]]
+    answers.add(json.dumps(npusched.plan(changed, now=now), sort_keys=True))
+    seen: list[str] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append(json.dumps(cluster.plan(now=now), sort_keys=True))
+
+    threads = [threading.Thread(target=read) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for _ in range(20):
+        cluster.apply(cordoned)
+        cluster.load(demo)
+    cluster.apply(cordoned)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert seen and set(seen) <= answers
