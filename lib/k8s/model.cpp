@@ -99,8 +99,11 @@ apply_status model::apply(change c, const json_view& object, simdjson::dom::pars
       replica_counts_[key] = r.replicas;
       replicasets_.insert_or_assign(key, std::move(r));
     }
-    if (auto g = rs_groups_.find(key); g != rs_groups_.end()) dirty_groups_.insert(g->second.begin(), g->second.end());
-    workload_dirty_ = true;
+    if (auto g = rs_groups_.find(key); g != rs_groups_.end()) {
+      dirty_groups_.insert(g->second.begin(), g->second.end());
+      for (const std::string& group : g->second)
+        if (in_workload(group)) workload_dirty_ = true;
+    }
     return apply_status::applied;
   }
   if (id.kind == "ConfigMap") {
@@ -137,16 +140,25 @@ void model::index_pod(const pod_object& p, bool add) {
     toggle(group_pods_, p.group);
     dirty_groups_.insert(p.group);
   }
-  if (pending(p)) {
-    if (add) pending_.insert(p.full);
-    else pending_.erase(p.full);
+  // The pending workload reads pending pods and every member of a group
+  // with pending pods; other pods (most bound pods) leave it alone.
+  const bool is_pending = pending(p);
+  if (is_pending || (!p.group.empty() && in_workload(p.group))) workload_dirty_ = true;
+  if (is_pending) {
+    if (add) {
+      pending_.insert(p.full);
+      if (!p.group.empty()) ++pending_groups_[p.group];
+    } else {
+      pending_.erase(p.full);
+      if (auto g = pending_groups_.find(p.group); !p.group.empty() && g != pending_groups_.end() && --g->second == 0)
+        pending_groups_.erase(g);
+    }
   }
   if (add && !p.terminal()) {
     if (auto r = role_of(p)) snap_.roles.insert_or_assign(p.full, std::move(*r));
   } else if (!add) {
     snap_.roles.erase(p.full);
   }
-  workload_dirty_ = true;
 }
 
 void model::upsert_pod(pod_object p) {
@@ -181,7 +193,7 @@ void model::set_podgroup(const std::string& key, std::optional<podgroup_object> 
     podgroups_.emplace(key, std::move(*g));
   }
   dirty_groups_.insert(key);
-  workload_dirty_ = true;
+  if (in_workload(key)) workload_dirty_ = true;
 }
 
 void model::index_configmap(const configmap_object& cm, bool add) {
@@ -377,23 +389,11 @@ std::optional<error> model::rebuild_nodes() {
   excluded_.clear();
   untrusted_.clear();
   for (const auto& [name, n] : nodes_) decide(name, n, &specs, &extras);
-  // validate_node passed for each node, so the builder should too; if it
-  // does not, the named node is excluded rather than failing the snapshot.
-  while (true) {
-    auto built = build_cluster(specs);
-    if (built) {
-      snap_.cluster = std::move(*built);
-      break;
-    }
-    const std::string& path = built.err().path;
-    std::size_t index = specs.size();
-    if (path.rfind("nodes[", 0) == 0) index = std::strtoul(path.c_str() + 6, nullptr, 10);
-    if (index >= specs.size()) return error{"", "building the cluster failed: " + built.err().what()};
-    excluded_[specs[index].name] = excluded_node{specs[index].name, "invalid_node", built.err().what()};
-    decided_[specs[index].name].included = false;
-    specs.erase(specs.begin() + static_cast<std::ptrdiff_t>(index));
-    extras.erase(extras.begin() + static_cast<std::ptrdiff_t>(index));
-  }
+  // Every spec passed validate_node (or its node was excluded) and names
+  // are unique, so the builder cannot refuse them.
+  auto built = build_cluster(std::move(specs));
+  if (!built) return error{"", "building the cluster failed: " + built.err().what()};
+  snap_.cluster = std::move(*built);
   // The cluster orders nodes by name, as `specs` already are.
   snap_.nodes = std::move(extras);
   structure_dirty_ = false;

@@ -62,6 +62,8 @@ class model {
   void index_configmap(const configmap_object& cm, bool add);
   void set_podgroup(const std::string& key, std::optional<podgroup_object> g);
   [[nodiscard]] bool pending(const pod_object& p) const;
+  /// Whether a change to this pod or group can change the pending workload.
+  [[nodiscard]] bool in_workload(const std::string& group) const { return pending_groups_.count(group) != 0; }
   [[nodiscard]] node_inputs inputs_of(const std::string& node) const;
   void decide(const std::string& name, const node_object& n, std::vector<node_spec>* specs,
               std::vector<node_extra>* extras);
@@ -83,6 +85,7 @@ class model {
   std::map<std::string, std::set<std::string>, std::less<>> bound_;       // node → non-terminal pods on it
   std::map<std::string, std::set<std::string>, std::less<>> group_pods_;  // <ns>/<podgroup> → its pods
   std::set<std::string, std::less<>> pending_;                            // pending pods
+  std::map<std::string, int, std::less<>> pending_groups_;                // group → its pending pods (> 0)
   std::map<std::string, std::set<std::string>, std::less<>> rs_groups_;   // ReplicaSet → PodGroups it owns
   std::map<std::string, std::string, std::less<>> device_plugin_cm_, noded_cm_;  // node → ConfigMap key
   /// node → ClusterD shard name → that shard's entries for the node (device / node / switch shards).

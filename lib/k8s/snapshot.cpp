@@ -2,6 +2,7 @@
 // into the adapter's model (model.hpp), which derives the snapshot.
 
 #include <map>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -48,7 +49,7 @@ std::string unique_key(const detail::kind_and_name& id) {
 struct list_reader {
   detail::model& m;
   simdjson::dom::parser& inner;
-  std::map<std::string, std::string> seen;  // unique key → where it was
+  std::unordered_map<std::string, std::string> seen;  // unique key → where it was
 
   void read(const json_view& items, std::string_view prefix) {
     std::size_t i = 0;
