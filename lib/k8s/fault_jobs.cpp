@@ -27,14 +27,6 @@ sub_healthy_strategy parse_sub_healthy_strategy(std::string_view v) {
   return sub_healthy_strategy::ignore;  // `ignore`, and unknown values, as the reference does
 }
 
-std::optional<std::int64_t> parse_int(std::string_view s) {
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 /// The chips a pod's annotation names; names that do not parse or lie outside 0..31 are skipped.
 chip_mask claimed_chips(const pod_object& p) {
   const std::string* real = p.annotation(real_annotation);

@@ -23,17 +23,6 @@ constexpr std::string_view min_available_annotation = "huawei.com/schedule_minAv
 
 verdict invalid_request(std::string message) { return verdict{reason::invalid_request, std::move(message), false}; }
 
-/// An NPU amount: a non-negative integer quantity, else the message.
-std::variant<int, std::string> npu_amount(std::string_view text) {
-  auto q = parse_quantity(text);
-  if (!q) return q.err().message;
-  auto s = scale(*q, 0);
-  if (q->negative && q->digits != 0) return fmt::format("\"{}\" is negative", text);
-  if (!s || !s->exact) return fmt::format("\"{}\" is not an integer", text);
-  if (s->value > INT_MAX) return fmt::format("\"{}\" is out of range", text);
-  return static_cast<int>(s->value);
-}
-
 struct owner_ref {
   std::string kind, name, uid;
 };
@@ -71,7 +60,7 @@ podgroup_object read_podgroup(const json_view& item) {
       fail(spec->where() + ".minMember", error_code::out_of_range, "must not be negative");
     if (auto res = opt_object(*spec, "minResources")) {
       if (auto text = opt_quantity_text(*res, npu_resource)) {
-        auto k = npu_amount(*text);
+        auto k = npu_count(*text);
         if (auto* msg = std::get_if<std::string>(&k))
           fail(key_path(res->where(), npu_resource), error_code::invalid_value,
                fmt::format("{}: an NPU amount must be a non-negative integer", *msg));

@@ -16,14 +16,6 @@ namespace {
 
 constexpr std::string_view scheduler_object = "ConfigMap volcano-system/volcano-scheduler-configmap";
 
-std::optional<std::int64_t> parse_int(std::string_view s) {
-  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 // Go's strconv.ParseBool, which the reference uses for boolean arguments.
 std::optional<bool> parse_go_bool(std::string_view s) {
   for (std::string_view t : {"1", "t", "T", "TRUE", "true", "True"})

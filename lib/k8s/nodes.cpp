@@ -23,13 +23,6 @@ constexpr std::string_view soft_share_label = "huawei.com/scheduler.chip1softsha
 /// Holder of chips the device plugin reports as taken when no bound pod claims them.
 constexpr std::string_view device_plugin_holder = "(device-plugin)";
 
-std::int64_t add_saturating(std::int64_t a, std::int64_t b) {
-  std::int64_t out = 0;
-  if (__builtin_add_overflow(a, b, &out))
-    return b > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
-  return out;
-}
-
 /// The `baseDeviceInfos` annotation: chip entries and the first problem that
 /// does not depend on the node's accelerator type.
 base_device_infos read_base_infos(std::string_view text, simdjson::dom::parser& inner) {
@@ -122,17 +115,6 @@ std::optional<node_problem> check_inventory(const base_device_infos& b, std::str
   if (b.problem) return b.problem;
   x.device_count = static_cast<int>(x.devices.size());
   return std::nullopt;
-}
-
-/// A count that must be a non-negative integer quantity; the error message, if not.
-std::variant<int, std::string> npu_count(std::string_view text) {
-  auto q = parse_quantity(text);
-  if (!q) return q.err().message;
-  auto s = scale(*q, 0);
-  if (q->negative && q->digits != 0) return fmt::format("\"{}\" is negative", text);
-  if (!s || !s->exact) return fmt::format("\"{}\" is not an integer", text);
-  if (s->value > INT_MAX) return fmt::format("\"{}\" is out of range", text);
-  return static_cast<int>(s->value);
 }
 
 node_health health_of(const node_object& n) {

@@ -2,11 +2,40 @@
 
 #include "objects.hpp"
 
+#include <charconv>
+#include <climits>
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "detail.hpp"
 
 namespace npusched::k8s::detail {
+
+std::variant<int, std::string> npu_count(std::string_view text) {
+  auto q = parse_quantity(text);
+  if (!q) return q.err().message;
+  auto s = scale(*q, 0);
+  if (q->negative && q->digits != 0) return fmt::format("\"{}\" is negative", text);
+  if (!s || !s->exact) return fmt::format("\"{}\" is not an integer", text);
+  if (s->value > INT_MAX) return fmt::format("\"{}\" is out of range", text);
+  return static_cast<int>(s->value);
+}
+
+std::int64_t add_saturating(std::int64_t a, std::int64_t b) {
+  std::int64_t out = 0;
+  if (__builtin_add_overflow(a, b, &out))
+    return b > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+  return out;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s) {
+  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
 
 kind_and_name read_kind_and_name(const json_view& item) {
   expect_object(item);

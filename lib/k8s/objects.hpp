@@ -27,6 +27,14 @@ inline constexpr std::string_view group_annotation = "scheduling.k8s.io/group-na
 inline constexpr std::string_view rank_annotation = "hccl/rankIndex";
 inline constexpr std::string_view operator_label = "training.kubeflow.org/operator-name";
 
+/// A count that must be a non-negative integer quantity (an NPU request or
+/// amount); the message why not, if it is not.
+[[nodiscard]] std::variant<int, std::string> npu_count(std::string_view text);
+/// `a + b`, saturated at the int64 range.
+[[nodiscard]] std::int64_t add_saturating(std::int64_t a, std::int64_t b);
+/// A decimal int64 with an optional `+` (Go's strconv.ParseInt, base 10).
+[[nodiscard]] std::optional<std::int64_t> parse_int(std::string_view s);
+
 /// Metadata every record keeps.
 struct object_meta {
   std::string ns;

@@ -31,13 +31,6 @@ constexpr std::string_view job_annotations[] = {
     "huawei.com/recover_policy_path", "ProcessRecoverStrategy", "needVolcanoOpe",
 };
 
-std::int64_t add_saturating(std::int64_t a, std::int64_t b) {
-  std::int64_t out = 0;
-  if (__builtin_add_overflow(a, b, &out))
-    return b > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
-  return out;
-}
-
 /// A decimal int in [0, INT_MAX], nothing otherwise.
 std::optional<int> parse_rank(std::string_view text) {
   if (text.empty() || text.size() > 9) return std::nullopt;
@@ -47,17 +40,6 @@ std::optional<int> parse_rank(std::string_view text) {
     v = v * 10 + (ch - '0');
   }
   return v;
-}
-
-/// An NPU count: a non-negative integer quantity, else the message.
-std::variant<int, std::string> npu_count(std::string_view text) {
-  auto q = parse_quantity(text);
-  if (!q) return q.err().message;
-  auto s = scale(*q, 0);
-  if (q->negative && q->digits != 0) return fmt::format("\"{}\" is negative", text);
-  if (!s || !s->exact) return fmt::format("\"{}\" is not an integer", text);
-  if (s->value > INT_MAX) return fmt::format("\"{}\" is out of range", text);
-  return static_cast<int>(s->value);
 }
 
 }  // namespace
