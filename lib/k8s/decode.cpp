@@ -1380,6 +1380,7 @@ fault_job make_fault_job(const std::string& name, const podgroup_item& pg, const
       fp.rank = std::get<std::optional<int>>(rank);
     fp.created = p->m.created.value_or(0);
     fp.failed = p->phase == "Failed" || p->exited_nonzero;
+    fp.phase_failed = p->phase == "Failed";
     fp.terminating = p->m.deleting;
     fp.fault_type_label = find(p->m.labels, "fault-type").value_or("");
     fp.worker_replica = find(p->m.labels, "training.kubeflow.org/replica-type") == "worker";
