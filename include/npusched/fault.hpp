@@ -44,6 +44,10 @@ struct fault_pod {
   std::optional<int> rank;        ///< `hccl/rankIndex` (or the other rank sources)
   std::int64_t created = 0;       ///< creation time, unix seconds
   bool failed = false;            ///< phase Failed, or a container's last termination exit code ≠ 0
+  /// Phase `Failed` on its own (a subset of `failed`): such a pod is forced
+  /// at once, and after a completed round of a `pod-rescheduling: on` job it
+  /// is a new fault even without `fault-retry-times`.
+  bool phase_failed = false;
   bool terminating = false;       ///< `deletionTimestamp` set
   std::string fault_type_label;   ///< pod label `fault-type` (ClusterD): `Separate`, `SubHealth`, `software`
   bool worker_replica = false;    ///< label `training.kubeflow.org/replica-type: worker` (rank 0 is not master)
@@ -97,6 +101,22 @@ enum class fault_type : std::uint8_t {
 [[nodiscard]] std::string_view to_string(fault_type t) noexcept;
 [[nodiscard]] std::optional<fault_type> parse_fault_type(std::string_view s) noexcept;
 
+/// How a round's deletions were issued, as the state remembers it. JSON:
+/// `""` (none: no action yet), `grace`, `force`, `annotate`.
+enum class deletion_mode : std::uint8_t { none, grace, force, annotate };
+[[nodiscard]] std::string_view to_string(deletion_mode m) noexcept;
+[[nodiscard]] std::optional<deletion_mode> parse_deletion_mode(std::string_view s) noexcept;
+
+/// How far a round reaches. JSON: the integer level 0, 1, 2 (the enum's
+/// value); `to_string` gives `pods`, `blocks`, `job` for messages.
+enum class rescheduling_scope : std::uint8_t {
+  pods,    ///< the fault pods
+  blocks,  ///< the pods of the fault pods' logical super-nodes
+  job,     ///< the whole job
+};
+[[nodiscard]] std::string_view to_string(rescheduling_scope s) noexcept;
+[[nodiscard]] std::optional<rescheduling_scope> parse_rescheduling_scope(std::int64_t level) noexcept;
+
 /// What the state remembers of one pod of a fault job.
 struct fault_task_record {
   std::string pod;
@@ -115,9 +135,9 @@ struct fault_job_record {
   std::string owner_uid;
   std::int64_t fault_time = 0;       ///< when the record was made or last re-armed
   std::int64_t deletion_done = 0;    ///< when every deleted pod was seen gone (0 = not yet)
-  std::string delete_mode;           ///< `grace`, `force`, `annotate` or empty (no action yet)
+  deletion_mode delete_mode = deletion_mode::none;
   bool delete_executed = false;      ///< the current round's actions were issued
-  int scope = 0;                     ///< 0 fault pods, 1 their logical super-nodes, 2 the whole job
+  rescheduling_scope scope = rescheduling_scope::pods;
   std::vector<fault_task_record> tasks;  ///< by pod name
   friend bool operator==(const fault_job_record&, const fault_job_record&) = default;
 };
@@ -140,13 +160,38 @@ struct fault_state {
 };
 
 /// Checks a state's own consistency (names unique and non-empty, counts not
-/// negative). Error paths: `jobs[1].tasks[0].pod`, `retries["ns/j"].remaining`.
+/// negative, enum fields in range). Error paths: `jobs[1].tasks[0].pod`,
+/// `retries["ns/j"].remaining`.
 [[nodiscard]] std::optional<error> validate_fault_state(const fault_state& s);
+
+/// Why no new pod may use a node; `to_string` gives the report's word.
+enum class node_unusable_reason : std::uint8_t {
+  node_unhealthy,  ///< `NodeUnhealthy`
+  not_ready,       ///< `NotReady`
+  pre_separate,    ///< `PreSeparate`
+  sub_healthy,     ///< `SubHealthy` (refused to jobs whose strategy ≠ ignore only)
+  missing,         ///< `Missing`: pods run there, the cluster has no such node
+  unknown,         ///< `Unknown`: left out of the cluster for broken data
+};
+[[nodiscard]] std::string_view to_string(node_unusable_reason r) noexcept;
+[[nodiscard]] std::optional<node_unusable_reason> parse_node_unusable_reason(std::string_view s) noexcept;
+
+/// Why chips are withheld from new pods; `to_string` gives the report's word.
+/// The enum order is the report's order of a node's entries.
+enum class chip_unusable_reason : std::uint8_t {
+  unhealthy,          ///< `Unhealthy`
+  recovering,         ///< `Recovering`
+  network_unhealthy,  ///< `NetworkUnhealthy` (withheld from distributed jobs)
+  link_down,          ///< `LinkDown` (withheld from distributed jobs)
+  sub_health_fault,   ///< `SubHealthFault`
+};
+[[nodiscard]] std::string_view to_string(chip_unusable_reason r) noexcept;
+[[nodiscard]] std::optional<chip_unusable_reason> parse_chip_unusable_reason(std::string_view s) noexcept;
 
 /// A node no new pod may use.
 struct unusable_node {
   std::string node;
-  std::string reason;  ///< `NodeUnhealthy`, `NotReady`, `PreSeparate`, `SubHealthy` (strategy ≠ ignore only), `Missing`, `Unknown`
+  node_unusable_reason reason = node_unusable_reason::node_unhealthy;
   friend bool operator==(const unusable_node&, const unusable_node&) = default;
 };
 
@@ -154,7 +199,7 @@ struct unusable_node {
 struct unusable_chips {
   std::string node;
   chip_mask chips = 0;
-  std::string reason;  ///< `Unhealthy`, `Recovering`, `NetworkUnhealthy` (distributed jobs), `LinkDown`, `SubHealthFault`
+  chip_unusable_reason reason = chip_unusable_reason::unhealthy;
   friend bool operator==(const unusable_chips&, const unusable_chips&) = default;
 };
 
@@ -170,11 +215,27 @@ struct fault_job_report {
   friend bool operator==(const fault_job_report&, const fault_job_report&) = default;
 };
 
+/// What to do to a pod. JSON: `delete`, `annotate`.
+enum class pod_action : std::uint8_t {
+  delete_pod,  ///< delete it
+  annotate,    ///< annotate it `huawei.com/pod-status: Unhealthy-<type>`; an external platform deletes
+};
+[[nodiscard]] std::string_view to_string(pod_action a) noexcept;
+[[nodiscard]] std::optional<pod_action> parse_pod_action(std::string_view s) noexcept;
+
+/// How urgently. JSON: `grace`, `force`.
+enum class grace_mode : std::uint8_t {
+  grace,  ///< with the pod's own grace period
+  force,  ///< grace period 0
+};
+[[nodiscard]] std::string_view to_string(grace_mode m) noexcept;
+[[nodiscard]] std::optional<grace_mode> parse_grace_mode(std::string_view s) noexcept;
+
 /// One thing for the caller to do to a pod.
 struct fault_action {
   std::string pod;
-  std::string action;  ///< `delete` or `annotate` (`huawei.com/pod-status: Unhealthy-<type>`)
-  std::string mode;    ///< `grace` or `force`
+  pod_action action = pod_action::delete_pod;
+  grace_mode mode = grace_mode::grace;
   std::string reason;  ///< e.g. `CardUnhealthy`, `grace-over-time exceeded`, `same job (master rank faulted)`
   friend bool operator==(const fault_action&, const fault_action&) = default;
 };
@@ -191,7 +252,15 @@ struct fault_report {
 /// The decision. Deterministic in its arguments. Unlike the reference,
 /// nothing is frozen: every call re-classifies every running job, so a second
 /// fault on a job already being rescheduled is seen at once, and the retry
-/// budget is whatever the caller passes in `previous`.
+/// budget is whatever the caller passes in `previous`. (The reference freezes
+/// a job's fault pods and its `fault-scheduling`, `fault-retry-times`,
+/// `subHealthyStrategy` and pod-level limit when the job enters its cache; it
+/// re-reads only `pod-rescheduling`, `process-recover-enable` and
+/// min-available every session, and the frozen fault set grows only by
+/// `Failed` pods after a completed round of a `pod-rescheduling: on` or
+/// `process-recover-enable: on` job — a rule npusched keeps.)
+/// Pods on a node that is not Ready or gone, and pods in phase `Failed`, are
+/// deleted `force` at once whatever the job's mode.
 /// `unknown_nodes` are nodes whose state cannot be trusted (left out of the
 /// cluster for broken MindCluster data): pods running there are not judged
 /// faulty on that account — only a node that is gone is — and the nodes are

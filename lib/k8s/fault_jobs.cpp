@@ -87,6 +87,7 @@ fault_job make_fault_job(const std::string& name, const podgroup_object& pg, con
       fp.rank = std::get<std::optional<int>>(rank);
     fp.created = p->m.created.value_or(0);
     fp.failed = p->phase == "Failed" || p->exited_nonzero;
+    fp.phase_failed = p->phase == "Failed";
     fp.terminating = p->m.deleting;
     fp.fault_type_label = p->label("fault-type") ? *p->label("fault-type") : "";
     fp.worker_replica = is(p->label("training.kubeflow.org/replica-type"), "worker");

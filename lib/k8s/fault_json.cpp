@@ -41,9 +41,9 @@ ojson state_object(const fault_state& s) {
     job["owner_uid"] = r.owner_uid;
     job["fault_time"] = r.fault_time;
     job["deletion_done"] = r.deletion_done;
-    job["delete_mode"] = r.delete_mode;
+    job["delete_mode"] = std::string(to_string(r.delete_mode));
     job["delete_executed"] = r.delete_executed;
-    job["scope"] = r.scope;
+    job["scope"] = static_cast<int>(r.scope);
     job["tasks"] = std::move(tasks);
     jobs.push_back(std::move(job));
   }
@@ -103,9 +103,15 @@ fault_state read_state(const json& doc) {
     r.owner_uid = str(o, path, "owner_uid");
     r.fault_time = num(o, path, "fault_time");
     r.deletion_done = num(o, path, "deletion_done");
-    r.delete_mode = str(o, path, "delete_mode");
+    const std::string mode = str(o, path, "delete_mode");
+    const auto delete_mode = parse_deletion_mode(mode);
+    if (!delete_mode) bad(path + ".delete_mode", fmt::format("\"{}\" is not grace, force or annotate", mode));
+    r.delete_mode = *delete_mode;
     r.delete_executed = flag(o, path, "delete_executed");
-    r.scope = static_cast<int>(num(o, path, "scope"));
+    const std::int64_t level = num(o, path, "scope");
+    const auto scope = parse_rescheduling_scope(level);
+    if (!scope) bad(path + ".scope", fmt::format("{} is not 0, 1 or 2", level));
+    r.scope = *scope;
     const json& tasks = field(o, path, "tasks");
     expect(tasks, json::value_t::array, path + ".tasks", "an array");
     for (std::size_t t = 0; t < tasks.size(); ++t) {
@@ -167,10 +173,12 @@ result<fault_state> decode_fault_state(std::string_view text) {
 
 std::string encode_fault_report(const snapshot& snap, const fault_report& r) {
   ojson nodes = ojson::array();
-  for (const auto& n : r.unusable_nodes) nodes.push_back(ojson{{"node", n.node}, {"reason", n.reason}});
+  for (const auto& n : r.unusable_nodes)
+    nodes.push_back(ojson{{"node", n.node}, {"reason", std::string(to_string(n.reason))}});
   ojson chips = ojson::array();
   for (const auto& c : r.unusable_chips_)
-    chips.push_back(ojson{{"node", c.node}, {"chips", chip_names(c.chips)}, {"reason", c.reason}});
+    chips.push_back(
+        ojson{{"node", c.node}, {"chips", chip_names(c.chips)}, {"reason", std::string(to_string(c.reason))}});
   ojson jobs = ojson::array();
   for (const auto& f : r.fault_jobs) {
     ojson types = ojson::array();
@@ -185,7 +193,10 @@ std::string encode_fault_report(const snapshot& snap, const fault_report& r) {
   }
   ojson actions = ojson::array();
   for (const auto& a : r.actions)
-    actions.push_back(ojson{{"pod", a.pod}, {"action", a.action}, {"mode", a.mode}, {"reason", a.reason}});
+    actions.push_back(ojson{{"pod", a.pod},
+                            {"action", std::string(to_string(a.action))},
+                            {"mode", std::string(to_string(a.mode))},
+                            {"reason", a.reason}});
   ojson untrusted = ojson::array();
   for (const auto& u : snap.untrusted)
     untrusted.push_back(

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <random>
 #include <set>
@@ -204,8 +205,8 @@ struct mode_case {
   fault_scheduling mode;
   sub_healthy_strategy strategy;
   bool sub_health_fault;
-  std::string want_action;  // "" = no action
-  std::string want_mode;
+  std::optional<pod_action> want_action;  // none = no action
+  grace_mode want_mode;
 };
 
 class Modes : public ::testing::TestWithParam<mode_case> {};
@@ -220,13 +221,13 @@ TEST_P(Modes, DeleteMode) {
   else nodes[1].unhealthy = chip_bit(0);
   if (c.mode == fault_scheduling::unsupported) job.scheduling_label = "Force";
   const fault_report r = decide_faults(must_build(nodes), {job}, {}, 1000);
-  if (c.want_action.empty()) {
+  if (!c.want_action) {
     EXPECT_TRUE(r.actions.empty()) << c.rule;
     ASSERT_EQ(r.fault_jobs.size(), 1u);
     EXPECT_FALSE(r.fault_jobs[0].note.empty());
   } else {
     ASSERT_EQ(r.actions.size(), 1u) << c.rule;
-    EXPECT_EQ(r.actions[0], (fault_action{"train/job-1", c.want_action, c.want_mode,
+    EXPECT_EQ(r.actions[0], (fault_action{"train/job-1", *c.want_action, c.want_mode,
                                           c.sub_health_fault ? "SubHealthFault" : "CardUnhealthy"}));
   }
 }
@@ -234,19 +235,19 @@ TEST_P(Modes, DeleteMode) {
 INSTANTIATE_TEST_SUITE_P(
     Rules, Modes,
     ::testing::Values(
-        mode_case{"force", fault_scheduling::force, sub_healthy_strategy::ignore, false, "delete", "force"},
-        mode_case{"grace", fault_scheduling::grace, sub_healthy_strategy::ignore, false, "delete", "grace"},
-        mode_case{"off_reports_only", fault_scheduling::off, sub_healthy_strategy::ignore, false, "", ""},
+        mode_case{"force", fault_scheduling::force, sub_healthy_strategy::ignore, false, pod_action::delete_pod, grace_mode::force},
+        mode_case{"grace", fault_scheduling::grace, sub_healthy_strategy::ignore, false, pod_action::delete_pod, grace_mode::grace},
+        mode_case{"off_reports_only", fault_scheduling::off, sub_healthy_strategy::ignore, false, std::nullopt, grace_mode::grace},
         mode_case{"external_grace_annotates", fault_scheduling::external_grace, sub_healthy_strategy::ignore, false,
-                  "annotate", "grace"},
+                  pod_action::annotate, grace_mode::grace},
         mode_case{"external_force_annotates", fault_scheduling::external_force, sub_healthy_strategy::ignore, false,
-                  "annotate", "force"},
+                  pod_action::annotate, grace_mode::force},
         mode_case{"unsupported_value_no_action", fault_scheduling::unsupported, sub_healthy_strategy::ignore, false,
-                  "", ""},
+                  std::nullopt, grace_mode::grace},
         mode_case{"sub_health_grace_exit_is_grace_even_under_force", fault_scheduling::force,
-                  sub_healthy_strategy::grace_exit, true, "delete", "grace"},
+                  sub_healthy_strategy::grace_exit, true, pod_action::delete_pod, grace_mode::grace},
         mode_case{"sub_health_force_exit_is_force_even_under_grace", fault_scheduling::grace,
-                  sub_healthy_strategy::force_exit, true, "delete", "force"}),
+                  sub_healthy_strategy::force_exit, true, pod_action::delete_pod, grace_mode::force}),
     [](const auto& tp) { return std::string(tp.param.rule); });
 
 // ---------------------------------------------------------------- time, state, budgets
@@ -261,14 +262,14 @@ TEST(GraceToForce, StrictlyAfterGraceOverTime_D6) {
   opt.grace_over_time = 900;
   const fault_report first = decide_faults(c, {job}, {}, 1000, opt);
   ASSERT_EQ(acted(first), std::vector<std::string>{"train/job-1"});
-  EXPECT_EQ(first.actions[0].mode, "grace");
+  EXPECT_EQ(first.actions[0].mode, grace_mode::grace);
   // The evicted pod is still there (terminating).
   job.pods[1].terminating = true;
   const fault_report at_limit = decide_faults(c, {job}, first.next, 1900, opt);
   EXPECT_TRUE(at_limit.actions.empty());
   const fault_report after = decide_faults(c, {job}, at_limit.next, 1901, opt);
   ASSERT_EQ(after.actions.size(), 1u);
-  EXPECT_EQ(after.actions[0], (fault_action{"train/job-1", "delete", "force", "grace-over-time exceeded"}));
+  EXPECT_EQ(after.actions[0], (fault_action{"train/job-1", pod_action::delete_pod, grace_mode::force, "grace-over-time exceeded"}));
   // Repeated while the pod remains.
   EXPECT_EQ(decide_faults(c, {job}, after.next, 1902, opt).actions.size(), 1u);
   // Gone: no more force.
@@ -404,11 +405,12 @@ TEST(Isolation, ReportListsNodesAndChips) {
   fault_state s;
   s.link_down["n3"] = 995;
   const fault_report r = decide_faults(must_build(nodes), {job}, s, 1000);
-  EXPECT_EQ(r.unusable_nodes, (std::vector<unusable_node>{
-                                  {"gone", "Missing"}, {"n0", "PreSeparate"}, {"n2", "NodeUnhealthy"}}));
-  EXPECT_EQ(r.unusable_chips_, (std::vector<unusable_chips>{{"n1", chip_bit(3), "Unhealthy"},
-                                                            {"n1", chip_bit(5), "NetworkUnhealthy"},
-                                                            {"n3", chip_bit(6), "LinkDown"}}));
+  EXPECT_EQ(r.unusable_nodes, (std::vector<unusable_node>{{"gone", node_unusable_reason::missing},
+                                                          {"n0", node_unusable_reason::pre_separate},
+                                                          {"n2", node_unusable_reason::node_unhealthy}}));
+  EXPECT_EQ(r.unusable_chips_, (std::vector<unusable_chips>{{"n1", chip_bit(3), chip_unusable_reason::unhealthy},
+                                                            {"n1", chip_bit(5), chip_unusable_reason::network_unhealthy},
+                                                            {"n3", chip_bit(6), chip_unusable_reason::link_down}}));
   // 20 s after the restart the link-down chips are usable again.
   EXPECT_EQ(decide_faults(must_build(nodes), {job}, s, 1016).unusable_chips_.size(), 2u);
 }
@@ -419,7 +421,7 @@ TEST(Isolation, PodsOnNodesWithBrokenDataAreNotDeleted) {
   fault_job job = four_pod_job();
   const fault_report unknown = decide_faults(must_build(nodes), {job}, {}, 1000, {}, {"n2"});
   EXPECT_TRUE(unknown.actions.empty());
-  EXPECT_EQ(unknown.unusable_nodes, (std::vector<unusable_node>{{"n2", "Unknown"}}));
+  EXPECT_EQ(unknown.unusable_nodes, (std::vector<unusable_node>{{"n2", node_unusable_reason::unknown}}));
   // A node that is simply gone is a node fault.
   EXPECT_EQ(decide_faults(must_build(nodes), {job}, {}, 1000).actions.size(), 4u);
 }
@@ -436,14 +438,236 @@ TEST(Isolation, RelationFaultRestartStartsTheLinkDownWindow_D7) {
 
 TEST(FaultState, ValidationNamesTheField) {
   fault_state s;
-  s.jobs.push_back({"ns/a", "u", 1, 0, "sideways", false, 0, {}});
+  s.jobs.push_back({"ns/a", "u", 1, 0, static_cast<deletion_mode>(9), false, rescheduling_scope::pods, {}});
   ASSERT_TRUE(validate_fault_state(s));
   EXPECT_EQ(validate_fault_state(s)->path, "jobs[0].delete_mode");
-  s.jobs[0].delete_mode = "grace";
+  s.jobs[0].delete_mode = deletion_mode::grace;
   s.retries["ns/a"] = {"u", -1};
   EXPECT_EQ(validate_fault_state(s)->path, "retries[\"ns/a\"].remaining");
   s.retries.clear();
   EXPECT_FALSE(validate_fault_state(s));
+}
+
+// ---------------------------------------------------------------- forced at once
+
+// A pod on a node that is not Ready (or gone), and a pod in phase Failed, is
+// deleted force at once; the job's other pods keep its mode.
+struct forced_case {
+  const char* rule;
+  std::function<void(std::vector<node_spec>&, fault_job&)> setup;
+  std::vector<grace_mode> want;  // modes of the actions on ranks 0..3 (job level: every pod)
+};
+
+constexpr grace_mode G = grace_mode::grace;
+constexpr grace_mode F = grace_mode::force;
+
+TEST(FaultRules, NotReadyNodePodForcedAtOnce) {
+  const std::vector<forced_case> cases = {
+        forced_case{"not_ready_node", [](auto& n, auto&) { n[2].health = node_health::not_ready; }, {G, G, F, G}},
+        forced_case{"node_gone", [](auto& n, auto&) { n.erase(n.begin() + 2); }, {G, G, F, G}},
+        forced_case{"unhealthy_but_ready_node_keeps_grace", [](auto& n, auto&) { n[2].health = node_health::unhealthy; },
+                    {G, G, G, G}},
+        forced_case{"failed_phase_fault_pod",
+                    [](auto&, auto& j) {
+                      j.fault_retry_times = 1;
+                      j.pods[2].failed = j.pods[2].phase_failed = true;
+                    },
+                    {G, G, F, G}},
+        forced_case{"exit_code_alone_keeps_grace",
+                    [](auto&, auto& j) {
+                      j.fault_retry_times = 1;
+                      j.pods[2].failed = true;
+                    },
+                    {G, G, G, G}},
+        forced_case{"failed_phase_healthy_pod_of_the_job",
+                    [](auto& n, auto& j) {
+                      n[1].unhealthy = chip_bit(0);
+                      j.pods[3].failed = j.pods[3].phase_failed = true;  // no fault-retry-times: not a fault itself
+                    },
+                    {G, G, G, F}}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.rule);
+    auto nodes = four_nodes();
+    fault_job job = four_pod_job(fault_scheduling::grace);
+    c.setup(nodes, job);
+    const fault_report r = decide_faults(must_build(nodes), {job}, {}, 1000);
+    std::vector<grace_mode> got;
+    for (const auto& a : r.actions) got.push_back(a.mode);
+    EXPECT_EQ(acted(r), (std::vector<std::string>{"train/job-0", "train/job-1", "train/job-2", "train/job-3"}));
+    EXPECT_EQ(got, c.want);
+    ASSERT_EQ(r.fault_jobs.size(), 1u);
+    const bool any_forced = std::count(got.begin(), got.end(), grace_mode::force) > 0;
+    EXPECT_EQ(r.fault_jobs[0].policy.find("forced at once") != std::string::npos, any_forced) << r.fault_jobs[0].policy;
+  }
+}
+
+TEST(FaultRules, NotReadyNodePodOfAForceJobStaysForce) {
+  auto nodes = four_nodes();
+  nodes[2].health = node_health::not_ready;
+  const fault_report r = decide_faults(must_build(nodes), {four_pod_job(fault_scheduling::force)}, {}, 1000);
+  ASSERT_EQ(r.actions.size(), 4u);
+  for (const auto& a : r.actions) EXPECT_EQ(a.mode, grace_mode::force) << a.pod;
+  EXPECT_EQ(r.next.jobs[0].delete_mode, deletion_mode::force);
+}
+
+TEST(FaultRules, NotReadyNodePodIsNotForcedWhenAnnotating) {
+  auto nodes = four_nodes();
+  nodes[2].health = node_health::not_ready;
+  const fault_report r = decide_faults(must_build(nodes), {four_pod_job(fault_scheduling::external_grace)}, {}, 1000);
+  ASSERT_EQ(r.actions.size(), 1u);
+  EXPECT_EQ(r.actions[0], (fault_action{"train/job-2", pod_action::annotate, grace_mode::grace, "NodeUnhealthy"}));
+}
+
+// ---------------------------------------------------------------- new pod errors after a round
+
+// A pod-rescheduling job lost rank 1 to a broken chip at t=1000 (only that pod
+// was deleted); `after` describes the job at t=1001, when the deletion is seen
+// done while the replacement is still pending (unless the case binds it).
+struct new_error_case {
+  const char* rule;
+  std::function<void(fault_job&)> labels;  // before the first round
+  std::function<void(fault_job&)> after;
+  std::vector<std::pair<std::string, grace_mode>> want;  // actions at t=1001
+};
+
+TEST(FaultRules, FailedPodAfterRoundIsANewFault) {
+  const auto no_labels = [](fault_job&) {};
+  const std::vector<new_error_case> cases = {
+        new_error_case{"failed_pod_is_forced_alone", no_labels,
+                       [](fault_job& j) { j.pods[3].failed = j.pods[3].phase_failed = true; }, {{"train/job-3", F}}},
+        new_error_case{"failed_rank0_takes_the_whole_job", no_labels,
+                       [](fault_job& j) { j.pods[0].failed = j.pods[0].phase_failed = true; },
+                       {{"train/job-0", F}, {"train/job-2", G}, {"train/job-3", G}}},
+        new_error_case{"exit_code_alone_is_not_a_fault", no_labels, [](fault_job& j) { j.pods[3].failed = true; }, {}},
+        new_error_case{"not_before_the_round_is_done", no_labels,
+                       [](fault_job& j) {
+                         j.pods[1].uid = "uid-1";  // the deleted pod is still there
+                         j.pods[1].node = "n1";
+                         j.pods[1].terminating = true;
+                         j.pods[3].failed = j.pods[3].phase_failed = true;
+                       },
+                       {}},
+        new_error_case{"finished_job_leaves_it_to_its_controller", no_labels,
+                       [](fault_job& j) {
+                         j.pods[1].node = "n1";  // the replacement is bound: rescheduling is over
+                         j.pods[3].failed = j.pods[3].phase_failed = true;
+                       },
+                       {}},
+        new_error_case{"process_recover_jobs_too",
+                       [](fault_job& j) {
+                         j.pod_rescheduling = false;
+                         j.process_recover = true;
+                       },
+                       [](fault_job& j) { j.pods[3].failed = j.pods[3].phase_failed = true; }, {{"train/job-3", F}}},
+        new_error_case{"job_level_jobs_do_not_watch",
+                       [](fault_job& j) {
+                         j.pod_rescheduling = false;
+                         j.pod_level_only = true;  // pod level by annotation, but not pod-rescheduling
+                       },
+                       [](fault_job& j) { j.pods[3].failed = j.pods[3].phase_failed = true; }, {}}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.rule);
+    auto nodes = four_nodes();
+    nodes[1].unhealthy = chip_bit(0);
+    fault_job job = four_pod_job(fault_scheduling::grace);
+    job.pod_rescheduling = true;
+    c.labels(job);
+    const fault_report first = decide_faults(must_build(nodes), {job}, {}, 1000);
+    ASSERT_EQ(acted(first), std::vector<std::string>{"train/job-1"});
+    nodes[1].unhealthy = 0;
+    job.pods[1].uid = "uid-1b";  // the replacement, pending
+    job.pods[1].node.clear();
+    c.after(job);
+    const fault_report r = decide_faults(must_build(nodes), {job}, first.next, 1001);
+    std::vector<std::pair<std::string, grace_mode>> got;
+    for (const auto& a : r.actions) got.emplace_back(a.pod, a.mode);
+    EXPECT_EQ(got, c.want);
+  }
+}
+
+TEST(FaultRules, FailedPodAfterRoundCostsNoRetryBudget) {
+  auto nodes = four_nodes();
+  nodes[1].unhealthy = chip_bit(0);
+  fault_job job = four_pod_job(fault_scheduling::force);
+  job.pod_rescheduling = true;
+  const fault_report first = decide_faults(must_build(nodes), {job}, {}, 1000);
+  job.pods[1].uid = "uid-1b";
+  job.pods[1].node.clear();
+  job.pods[3].failed = job.pods[3].phase_failed = true;
+  const fault_report r = decide_faults(must_build(nodes), {job}, first.next, 1001);
+  ASSERT_EQ(acted(r), std::vector<std::string>{"train/job-3"});
+  EXPECT_EQ(r.actions[0].reason, "pod-failed");
+  EXPECT_EQ(r.next.retries.at("train/job").remaining, 0);  // the round's reason is still the broken chip
+  ASSERT_EQ(r.fault_jobs.size(), 1u);
+  EXPECT_EQ(r.fault_jobs[0].types, std::vector<fault_type>{fault_type::pod_failed});
+}
+
+// ---------------------------------------------------------------- one broken instance on a shared node
+
+// Two instances share n0 (chips 0-3 and 4-7). One chip of the first breaks:
+// only its pod is acted on, although the node's pods now request more NPUs
+// than it has healthy. The reference drops such a node and deletes every pod
+// on it; npusched keeps the healthy instance (docs/faults.md).
+struct shared_node_case {
+  const char* rule;
+  bool ome;  // pod-level OME instances, else plain job-level jobs
+};
+
+TEST(FaultRules, UnhealthyChipActsOnItsInstanceOnly) {
+  for (const shared_node_case c : {shared_node_case{"ome_instances", true}, shared_node_case{"job_level_jobs", false}}) {
+    SCOPED_TRACE(c.rule);
+    node_spec n = node_with_free("n0", T::module_910b_8, 0);
+    n.unhealthy = chip_bit(2);
+    std::vector<fault_job> jobs;
+    for (const std::string name : {"prefill", "decode"}) {
+      fault_job j;
+      j.name = "ome/" + name;
+      j.owner_uid = name;
+      j.scheduling = fault_scheduling::force;
+      j.npu_job = true;
+      j.pod_rescheduling = c.ome;
+      j.pod_level_only = c.ome;
+      fault_pod p;
+      p.name = j.name + "-0";
+      p.uid = p.name;
+      p.node = "n0";
+      p.chips = name == "prefill" ? first_chips(4) : first_chips(8) & ~first_chips(4);
+      p.npus = 4;
+      p.rank = 0;
+      j.pods.push_back(p);
+      jobs.push_back(j);
+    }
+    const fault_report r = decide_faults(must_build({n}), jobs, {}, 1000);
+    EXPECT_EQ(r.actions, (std::vector<fault_action>{{"ome/prefill-0", pod_action::delete_pod, F, "CardUnhealthy"}}));
+    ASSERT_EQ(r.fault_jobs.size(), 1u);
+    EXPECT_EQ(r.fault_jobs[0].job, "ome/prefill");
+    EXPECT_TRUE(r.unusable_nodes.empty());
+  }
+}
+
+// ---------------------------------------------------------------- enum words
+
+TEST(FaultEnums, WordsRoundTrip) {
+  for (auto m : {deletion_mode::none, deletion_mode::grace, deletion_mode::force, deletion_mode::annotate})
+    EXPECT_EQ(parse_deletion_mode(to_string(m)), m);
+  EXPECT_EQ(to_string(deletion_mode::none), "");
+  EXPECT_EQ(parse_deletion_mode("gently"), std::nullopt);
+  for (std::int64_t level = 0; level < 3; ++level)
+    EXPECT_EQ(static_cast<std::int64_t>(*parse_rescheduling_scope(level)), level);
+  EXPECT_EQ(parse_rescheduling_scope(3), std::nullopt);
+  EXPECT_EQ(parse_rescheduling_scope(-1), std::nullopt);
+  EXPECT_EQ(to_string(rescheduling_scope::blocks), "blocks");
+  for (auto a : {pod_action::delete_pod, pod_action::annotate}) EXPECT_EQ(parse_pod_action(to_string(a)), a);
+  EXPECT_EQ(to_string(pod_action::delete_pod), "delete");
+  for (auto g : {grace_mode::grace, grace_mode::force}) EXPECT_EQ(parse_grace_mode(to_string(g)), g);
+  for (auto n : {node_unusable_reason::node_unhealthy, node_unusable_reason::not_ready, node_unusable_reason::pre_separate,
+                 node_unusable_reason::sub_healthy, node_unusable_reason::missing, node_unusable_reason::unknown})
+    EXPECT_EQ(parse_node_unusable_reason(to_string(n)), n);
+  EXPECT_EQ(to_string(node_unusable_reason::not_ready), "NotReady");
+  for (auto c : {chip_unusable_reason::unhealthy, chip_unusable_reason::recovering, chip_unusable_reason::network_unhealthy,
+                 chip_unusable_reason::link_down, chip_unusable_reason::sub_health_fault})
+    EXPECT_EQ(parse_chip_unusable_reason(to_string(c)), c);
+  EXPECT_EQ(to_string(chip_unusable_reason::network_unhealthy), "NetworkUnhealthy");
 }
 
 // ---------------------------------------------------------------- property
@@ -492,10 +716,17 @@ TEST_P(FaultProperties, NoActionTargetsAPodOfAHealthyJob) {
     }
     EXPECT_EQ(faulty_jobs.count(j.name) != 0, any_fault) << j.name;
   }
-  // Deterministic: the same call gives the same answer.
+  // Deterministic: the same call gives the same answer, whatever the order of the jobs.
   const fault_report again = decide_faults(c, jobs, {}, 1000);
   EXPECT_EQ(again.actions, r.actions);
   EXPECT_EQ(again.next, r.next);
+  std::vector<fault_job> shuffled = jobs;
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  const fault_report reordered = decide_faults(c, shuffled, {}, 1000);
+  EXPECT_EQ(reordered.actions, r.actions);
+  EXPECT_EQ(reordered.fault_jobs, r.fault_jobs);
+  EXPECT_EQ(reordered.unusable_nodes, r.unusable_nodes);
+  EXPECT_EQ(reordered.next, r.next);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, FaultProperties, ::testing::Range<std::uint64_t>(1, 21));

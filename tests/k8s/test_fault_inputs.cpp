@@ -826,12 +826,14 @@ TEST(FaultJobs, EveryPodField) {
   want_b.npus = 1;
   want_b.created = 1704067200;
   want_b.failed = true;  // lastState exit code 137
+  want_b.phase_failed = false;  // an exit code alone is not phase Failed
   want_b.terminating = true;
   want_b.hot_switch_delete = true;
   EXPECT_EQ(j.pods[1], want_b);
 
   EXPECT_EQ(j.pods[2].name, "ns/g-c");
   EXPECT_TRUE(j.pods[2].failed);  // phase Failed: kept, a business-plane failure is a fault
+  EXPECT_TRUE(j.pods[2].phase_failed);
   EXPECT_EQ(j.pods[2].rank, 7);
   EXPECT_FALSE(j.pods[2].worker_replica);
 

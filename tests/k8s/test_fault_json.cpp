@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 
 #include "builders.hpp"
 
@@ -12,7 +13,7 @@ namespace {
 
 fault_state sample_state() {
   fault_state s;
-  fault_job_record r{"ns/job", "owner", 1000, 1010, "grace", true, 1, {}};
+  fault_job_record r{"ns/job", "owner", 1000, 1010, deletion_mode::grace, true, rescheduling_scope::blocks, {}};
   r.tasks.push_back({"ns/job-0", "u0", "n0", 5, std::nullopt, false, 0});
   r.tasks.push_back({"ns/job-1", "u1", "n1", 6, fault_type::card_unhealthy, true, std::nullopt});
   s.jobs.push_back(r);
@@ -29,6 +30,23 @@ TEST(FaultStateJson, RoundTrip) {
   EXPECT_EQ(*back, s);
   EXPECT_EQ(encode_fault_state(*back), text);
   EXPECT_EQ(text.substr(0, 40), R"({"jobs":[{"job":"ns/job","owner_uid":"ow)");
+}
+
+TEST(FaultStateJson, BytesOfTheEnumFields) {
+  // delete_mode and scope are enums in C++; in JSON they stay the words and the integer level.
+  EXPECT_EQ(encode_fault_state(sample_state()),
+            R"({"jobs":[{"job":"ns/job","owner_uid":"owner","fault_time":1000,"deletion_done":1010,)"
+            R"("delete_mode":"grace","delete_executed":true,"scope":1,"tasks":[)"
+            R"({"pod":"ns/job-0","uid":"u0","node":"n0","created":5,"fault":null,"deleted":false,"rank":0},)"
+            R"({"pod":"ns/job-1","uid":"u1","node":"n1","created":6,"fault":"CardUnhealthy","deleted":true,"rank":null}]}],)"
+            R"("retries":{"ns/job":{"owner_uid":"owner","remaining":2}},"link_down":{"n1":990}})");
+  fault_state s = sample_state();
+  s.jobs[0].delete_mode = deletion_mode::none;
+  s.jobs[0].scope = rescheduling_scope::job;
+  const json j = json::parse(encode_fault_state(s));
+  EXPECT_EQ(j["jobs"][0]["delete_mode"], "");
+  EXPECT_EQ(j["jobs"][0]["scope"], 2);
+  EXPECT_EQ(*decode_fault_state(j.dump()), s);
 }
 
 TEST(FaultStateJson, EmptyTextIsTheEmptyState) {
@@ -56,6 +74,9 @@ TEST(FaultStateJson, ErrorsNameTheField) {
       {"deleted_not_a_bool", [](json& j) { j["jobs"][0]["tasks"][0]["deleted"] = 1; },
        "state.jobs[0].tasks[0].deleted"},
       {"bad_delete_mode", [](json& j) { j["jobs"][0]["delete_mode"] = "gently"; }, "state.jobs[0].delete_mode"},
+      {"scope_out_of_range", [](json& j) { j["jobs"][0]["scope"] = 3; }, "state.jobs[0].scope"},
+      {"scope_negative", [](json& j) { j["jobs"][0]["scope"] = -1; }, "state.jobs[0].scope"},
+      {"scope_not_an_integer", [](json& j) { j["jobs"][0]["scope"] = "job"; }, "state.jobs[0].scope"},
       {"negative_budget", [](json& j) { j["retries"]["ns/job"]["remaining"] = -1; },
        "state.retries[\"ns/job\"].remaining"},
       {"link_down_not_a_time", [](json& j) { j["link_down"]["n1"] = "soon"; }, "state.link_down[\"n1\"]"},
@@ -123,6 +144,85 @@ TEST(FaultsJson, ReportsIsolationFaultJobsActionsAndState) {
   EXPECT_EQ(*faults_json(faulty_snapshot(), o), *faults_json(faulty_snapshot(), o));
 }
 
+// Fault rules whose input side matters: Node readiness, pod phase versus
+// container exit codes, a node's allocatable below what its pods request.
+
+std::string all_chips(int from, int to) {
+  std::string out;
+  for (int c = from; c < to; ++c) out += (out.empty() ? "" : ",") + chip(c);
+  return out;
+}
+
+json running_group(const std::string& name, const std::map<std::string, std::string>& labels) {
+  json pg = podgroup("ns", name);
+  for (const auto& [k, v] : labels) pg["metadata"]["labels"][k] = v;
+  pg["status"] = {{"phase", "Running"}};
+  return pg;
+}
+
+json group_member(const std::string& name, const std::string& group, const std::string& node, const std::string& chips,
+                  int npus, int rank) {
+  json p = running_pod("ns", name, node, chips, npus);
+  p["metadata"]["annotations"]["scheduling.k8s.io/group-name"] = group;
+  p["metadata"]["annotations"]["hccl/rankIndex"] = std::to_string(rank);
+  return p;
+}
+
+json faults_of(const std::vector<json>& items) {
+  faults_json_options o;
+  o.now_unix_seconds = 1000;
+  auto out = faults_json(list(items).dump(), o);
+  if (!out.ok()) ADD_FAILURE() << out.err().what();
+  return out.ok() ? json::parse(*out) : json();
+}
+
+TEST(FaultRulesJson, NotReadyNodePodForcedAtOnce) {
+  json n1 = npu_node("n1");
+  n1["status"]["conditions"] = json::array({{{"type", "Ready"}, {"status", "False"}}});
+  const json r = faults_of({npu_node("n0"), n1, clusterd_cm({{"n0", clusterd_record("n0")}, {"n1", clusterd_record("n1")}}),
+                            running_group("job", {{"fault-scheduling", "grace"}}),
+                            group_member("job-0", "job", "n0", all_chips(0, 8), 8, 0),
+                            group_member("job-1", "job", "n1", all_chips(0, 8), 8, 1)});
+  EXPECT_EQ(r["unusable_nodes"], json::parse(R"([{"node":"n1","reason":"NotReady"}])"));
+  EXPECT_EQ(r["actions"], json::parse(R"([{"pod":"ns/job-0","action":"delete","mode":"grace","reason":"same job"},
+                                          {"pod":"ns/job-1","action":"delete","mode":"force","reason":"NodeUnhealthy"}])"));
+  EXPECT_EQ(r["state"]["jobs"][0]["delete_mode"], "grace");  // the job's mode: the healthy pod gets its grace period
+}
+
+TEST(FaultRulesJson, FailedPhaseNotExitCodeForcesAtOnce) {
+  const std::map<std::string, std::string> labels = {
+      {"fault-scheduling", "grace"}, {"fault-retry-times", "1"}, {"ome.io/inferenceservice", "svc"}};
+  json a = group_member("a-0", "a", "n0", all_chips(0, 4), 4, 0);
+  a["status"]["phase"] = "Failed";
+  json b = group_member("b-0", "b", "n0", all_chips(4, 8), 4, 0);
+  b["status"]["containerStatuses"] =
+      json::array({{{"name", "main"}, {"lastState", {{"terminated", {{"exitCode", 1}}}}}}});
+  const json r = faults_of({npu_node("n0"), clusterd_cm({{"n0", clusterd_record("n0")}}), running_group("a", labels),
+                            running_group("b", labels), a, b});
+  EXPECT_EQ(r["actions"], json::parse(R"([{"pod":"ns/a-0","action":"delete","mode":"force","reason":"pod-failed"},
+                                          {"pod":"ns/b-0","action":"delete","mode":"grace","reason":"pod-failed"}])"));
+}
+
+TEST(FaultRulesJson, UnhealthyChipActsOnItsInstanceOnly) {
+  // Chip 2 of n0 breaks: the device plugin lowers allocatable to 7 while the
+  // two instances on n0 still request 4 + 4. Only the prefill instance goes.
+  json n0 = npu_node("n0");
+  n0["status"]["allocatable"]["huawei.com/Ascend910"] = "7";
+  json devices = device_list();
+  devices["huawei.com/Ascend910-Unhealthy"] = chip(2);
+  const std::map<std::string, std::string> labels = {
+      {"fault-scheduling", "force"}, {"pod-rescheduling", "on"}, {"ome.io/inferenceservice", "svc"}};
+  const json r = faults_of({n0, clusterd_cm({{"n0", clusterd_record("n0", devices)}}), running_group("prefill", labels),
+                            running_group("decode", labels),
+                            group_member("prefill-0", "prefill", "n0", all_chips(0, 4), 4, 0),
+                            group_member("decode-0", "decode", "n0", all_chips(4, 8), 4, 0)});
+  EXPECT_EQ(r["unusable_nodes"], json::array());
+  EXPECT_EQ(r["actions"],
+            json::parse(R"([{"pod":"ns/prefill-0","action":"delete","mode":"force","reason":"CardUnhealthy"}])"));
+  ASSERT_EQ(r["fault_jobs"].size(), 1u);
+  EXPECT_EQ(r["fault_jobs"][0]["group"], "ns/prefill");
+}
+
 TEST(FaultsJson, BadStateIsAnError) {
   faults_json_options o;
   o.state_json = R"({"jobs":3})";
@@ -144,7 +244,7 @@ TEST(PlanJsonWithState, ReplacementAvoidsThePreviousFaultNode) {
   items.push_back(podgroup("ns", "job"));
   items.push_back(pending_pod("ns", "job-0", 8, "job"));
   fault_state s;
-  s.jobs.push_back({"ns/job", "", 1000, 1001, "force", true, 0, {{"ns/job-0", "u", "n0", 1, fault_type::node_unhealthy, true, 0}}});
+  s.jobs.push_back({"ns/job", "", 1000, 1001, deletion_mode::force, true, rescheduling_scope::pods, {{"ns/job-0", "u", "n0", 1, fault_type::node_unhealthy, true, 0}}});
   plan_json_options o;
   auto without = plan_json(list(items).dump(), o);
   ASSERT_TRUE(without.ok());
