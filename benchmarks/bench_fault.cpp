@@ -23,7 +23,7 @@ std::vector<fault_job> running_jobs(const synthetic_cluster& sc) {
         j.owner_uid = h.pod;
         j.scheduling = fault_scheduling::force;
         j.npu_job = true;
-        j.pods.push_back(fault_pod{h.pod, h.pod + "-uid", n.name, 0, 0, 0, 0, false, false, "", false, false});
+        j.pods.push_back(fault_pod{h.pod, h.pod + "-uid", n.name, 0, 0, 0, 0, false, false, false, "", false, false});
       }
       j.pods[0].chips |= chip_bit(h.chip);
       ++j.pods[0].npus;
