@@ -23,7 +23,11 @@ std::vector<fault_job> running_jobs(const synthetic_cluster& sc) {
         j.owner_uid = h.pod;
         j.scheduling = fault_scheduling::force;
         j.npu_job = true;
-        j.pods.push_back(fault_pod{h.pod, h.pod + "-uid", n.name, 0, 0, 0, 0, false, false, false, "", false, false});
+        fault_pod p;
+        p.name = h.pod;
+        p.uid = h.pod + "-uid";
+        p.node = n.name;
+        j.pods.push_back(std::move(p));
       }
       j.pods[0].chips |= chip_bit(h.chip);
       ++j.pods[0].npus;
@@ -46,7 +50,7 @@ void BM_decide_faults(benchmark::State& state) {
   state.counters["actions"] = static_cast<double>(actions);
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(f.built.size()));
 }
-BENCHMARK(BM_decide_faults)->ArgName("nodes")->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_decide_faults)->ArgName("nodes")->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace npusched::bench
