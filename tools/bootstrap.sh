@@ -12,8 +12,13 @@ NPUSCHED_VENV="${NPUSCHED_VENV:-$NPUSCHED_ROOT/.venv}"
 npusched_debian_packages=(
   cmake ninja-build g++ git python3 python3-dev python3-venv
   libfmt-dev libgtest-dev libbenchmark-dev pybind11-dev
-  nlohmann-json3-dev libyaml-cpp-dev libsimdjson-dev libssl-dev
+  nlohmann-json3-dev libyaml-cpp-dev libsimdjson-dev libssl-dev ccache
 )
+
+# Caches kept outside the clone, so a fresh clone (CI) reuses earlier work:
+# compiled objects (ccache) and the e2e API-server binaries (tools/e2e-build).
+NPUSCHED_CACHE="${NPUSCHED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/npusched}"
+export NPUSCHED_CACHE
 
 npusched_install_debian() {
   local missing=()
@@ -69,7 +74,21 @@ npusched_pip_install() {
   fi
 }
 
+# Every CMake configure below (the test builds, the packaging consumers, the
+# pip build of the extension) compiles through ccache: CMake reads the
+# launcher from the environment. Paths are hashed relative to the clone, so a
+# clone elsewhere hits the same entries.
+npusched_compiler_cache() {
+  command -v ccache >/dev/null || return 0
+  export CMAKE_CXX_COMPILER_LAUNCHER=ccache
+  export CCACHE_DIR="${CCACHE_DIR:-$NPUSCHED_CACHE/ccache}"
+  export CCACHE_BASEDIR="$NPUSCHED_ROOT"
+  export CCACHE_NOHASHDIR=true
+  export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+}
+
 npusched_bootstrap() {
   npusched_install_debian
   npusched_venv
+  npusched_compiler_cache
 }
