@@ -316,6 +316,7 @@ class Rig:
                                              self.binder, self.actor, self.metrics, self.stop, out=self.out, clock=self.clock)
         if dry_run:
             self.state.load()
+        self.leader = leader
         self.sync()
         if self.elector is not None and leader:
             assert self.elector.try_acquire_or_renew()
@@ -325,7 +326,10 @@ class Rig:
             inf.step()
 
     def cycle(self) -> dict[str, int]:
+        """Syncs, renews the lease (as the elector's thread would) when leading, runs a cycle."""
         self.sync()
+        if self.elector is not None and self.leader:
+            self.elector.try_acquire_or_renew()
         return self.sched.cycle()
 
 

@@ -107,6 +107,10 @@ class Binder:
         for group, members in by_group.items():
             for i, b in enumerate(members):
                 if not self.acting():
+                    if i > 0 and not group.startswith("pod:"):
+                        # Logged and counted here; the new leader finds the rest pending and binds it.
+                        records = self._record(records, group, [m["pod"] for m in members[:i]],
+                                               [m["pod"] for m in members[i:]], b["pod"], "this replica stopped leading")
                     return records
                 try:
                     self.bind_one(b)
@@ -147,7 +151,9 @@ class Binder:
         podgroup = self.feed.get("PodGroup", group)
         if podgroup is not None:
             self.reporter.event(podgroup, "Warning", "GangHalfBound", message)
-        return [r for r in records if r.get("group") != group] + [record]
+        records = [r for r in records if r.get("group") != group] + [record]
+        self.metrics.half_bound.set(len(records))
+        return records
 
     def resolve(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Drops the records whose listed members are all bound or gone now."""
