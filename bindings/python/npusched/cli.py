@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import _demo, _format
+from . import _demo, _format, scheduler
 from ._api import MAX_NOW, __version__, faults_text, plan_text
 from ._errors import InvalidInput
 from ._show import show
@@ -172,6 +172,21 @@ def _parser() -> argparse.ArgumentParser:
         help="yaml (default): the objects as YAML documents; json: {services, warnings, applied, objects}",
     )
     r.set_defaults(run=_run_ome_render)
+
+    k = commands.add_parser(
+        "scheduler",
+        help="run as a Kubernetes secondary scheduler on the live model",
+        description="Watch the cluster, and on the leader replica place the pending pods whose\n"
+        "spec.schedulerName is --scheduler-name (annotations, then pods/binding, gangs all-or-nothing),\n"
+        "carry out fault deletions, report unplaceable pods (Event, PodScheduled=False) and keep the\n"
+        "fault state in a ConfigMap (docs/scheduler.md). Needs: pip install 'npusched[scheduler]'.",
+        epilog="Example:\n  npusched scheduler --kubeconfig ~/.kube/config --dry-run --once\n"
+        "  npusched scheduler --scheduler-name npusched --metrics-port 10259\n\n"
+        "Exit codes: 0 stopped (SIGTERM) or --once done, 2 bad usage or no usable configuration.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scheduler.add_arguments(k)
+    k.set_defaults(run=scheduler.run)
 
     d = commands.add_parser(
         "demo",

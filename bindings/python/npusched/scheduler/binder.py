@@ -1,0 +1,172 @@
+"""Writing a plan's bindings: annotations first, then ``pods/binding``, gang by gang.
+
+Per pod: the node must be one the model holds (the API server accepts a
+binding to any name); the plan's annotations are patched onto the pod (the
+device plugin reads the chips from them, so they must be there before the
+pod lands on the node); then the binding is posted. A 409 on the binding
+means the pod is bound already: bound to our node it is a success (an
+earlier reply was lost), anywhere else a failure. After each success the pod
+is *assumed* in the model (:meth:`Feed.assume`).
+
+Per gang (the pods of one PodGroup, in plan order): the members are bound in
+order; at the first failure the rest of the gang waits for the next cycles
+(the plan places them again, counting the bound members as running). A gang
+left with members bound and members unbound gets a record — log, Events on
+the PodGroup and the pod, a metric and an entry in the state ConfigMap — that
+stays until every member it lists is bound or gone.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .api import Api, ApiError
+from .informer import Feed
+from .metrics import Metrics
+from .report import Reporter, rfc3339
+
+__all__ = ["Binder"]
+
+log = logging.getLogger("npusched.scheduler")
+
+
+class BindError(Exception):
+    def __init__(self, step: str, message: str) -> None:
+        super().__init__(f"{step}: {message}")
+        self.step, self.message = step, message
+
+
+def _split(key: str) -> tuple[str, str]:
+    ns, _, name = key.partition("/")
+    return ns, name
+
+
+class Binder:
+    def __init__(
+        self,
+        api: Api,
+        feed: Feed,
+        reporter: Reporter,
+        metrics: Metrics,
+        *,
+        acting: Callable[[], bool],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.api, self.feed, self.reporter, self.metrics = api, feed, reporter, metrics
+        self.acting, self.clock = acting, clock
+
+    # -- one pod --------------------------------------------------------------
+
+    def bind_one(self, b: dict[str, Any]) -> None:
+        key, node = b["pod"], b["node"]
+        ns, name = _split(key)
+        pod = self.feed.get("Pod", key)
+        if pod is None:
+            raise BindError("check", "the pod is gone")
+        if not self.feed.has("Node", node):
+            raise BindError("check", f"node {node} is not in the model")
+        uid = str((pod.get("metadata") or {}).get("uid") or "")
+        annotations = b.get("annotations") or {}
+        if annotations:
+            try:
+                pod = self.api.patch_pod(ns, name, {"metadata": {"annotations": annotations}})
+            except ApiError as e:
+                raise BindError("patch", str(e)) from None
+        try:
+            self.api.bind_pod(ns, name, uid, node)
+        except ApiError as e:
+            if e.status != 409:
+                raise BindError("bind", str(e)) from None
+            current = self.api.get_pod(ns, name)
+            bound_to = ((current or {}).get("spec") or {}).get("nodeName")
+            if bound_to != node:
+                raise BindError("bind", f"{e} (bound to {bound_to or 'nothing'})") from None
+            pod = current or pod
+        assumed = copy.deepcopy(pod)
+        assumed.setdefault("spec", {})["nodeName"] = node
+        self.feed.assume(assumed)
+        self.metrics.bound.inc()
+        self.reporter.forget(key)
+        chips = ",".join(b.get("chips") or []) or "-"
+        log.info("bound %s to %s (chips %s)", key, node, chips)
+
+    # -- a plan -----------------------------------------------------------------
+
+    def bind(self, bindings: list[dict[str, Any]], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Binds the plan's bindings, gang by gang; returns the half-bound records
+        (``records`` updated)."""
+        by_group: dict[str, list[dict[str, Any]]] = {}
+        for b in bindings:
+            group = self.feed.group_of(b["pod"]) or f"pod:{b['pod']}"
+            by_group.setdefault(group, []).append(b)
+        records = [dict(r) for r in records]
+        for group, members in by_group.items():
+            for i, b in enumerate(members):
+                if not self.acting():
+                    if i > 0 and not group.startswith("pod:"):
+                        # Logged and counted here; the new leader finds the rest pending and binds it.
+                        records = self._record(records, group, [m["pod"] for m in members[:i]],
+                                               [m["pod"] for m in members[i:]], b["pod"], "this replica stopped leading")
+                    return records
+                try:
+                    self.bind_one(b)
+                except BindError as e:
+                    self.metrics.bind_failures.inc(e.step)
+                    log.warning("bind %s to %s failed at %s: %s", b["pod"], b["node"], e.step, e.message)
+                    pod = self.feed.get("Pod", b["pod"])
+                    if pod is not None:
+                        self.reporter.event(pod, "Warning", "FailedBinding", f"binding to {b['node']} failed: {e}")
+                    if not group.startswith("pod:"):
+                        bound = [m["pod"] for m in members[:i]]
+                        unbound = [m["pod"] for m in members[i:]]
+                        records = self._record(records, group, bound, unbound, b["pod"], str(e))
+                    break
+        return records
+
+    def _record(
+        self, records: list[dict[str, Any]], group: str, bound: list[str], unbound: list[str], failed: str, error: str
+    ) -> list[dict[str, Any]]:
+        old = next((r for r in records if r.get("group") == group), None)
+        if old is None and not bound:
+            return records  # nothing of the gang is bound: it is simply not placed yet
+        bound_all = sorted(set(bound) | set(old.get("bound", []) if old else []))
+        unbound_all = sorted((set(unbound) | set(old.get("unbound", []) if old else [])) - set(bound_all))
+        record = {
+            "group": group,
+            "bound": bound_all,
+            "unbound": unbound_all,
+            "failed_pod": failed,
+            "error": error,
+            "since": old.get("since") if old else rfc3339(self.clock()),
+            "updated": rfc3339(self.clock()),
+        }
+        log.error("gang %s half-bound: %d bound, %d not (%s failed: %s); binding the rest in the next cycles",
+                  group, len(bound_all), len(unbound_all), failed, error)
+        message = (f"gang half-bound: {len(bound_all)} member(s) bound, {len(unbound_all)} not yet "
+                   f"({failed}: {error}); the rest is retried")
+        podgroup = self.feed.get("PodGroup", group)
+        if podgroup is not None:
+            self.reporter.event(podgroup, "Warning", "GangHalfBound", message)
+        records = [r for r in records if r.get("group") != group] + [record]
+        self.metrics.half_bound.set(len(records))
+        return records
+
+    def resolve(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Drops the records whose listed members are all bound or gone now."""
+        out = []
+        for r in records:
+            waiting = []
+            for key in r.get("unbound", []):
+                pod = self.feed.get("Pod", key)
+                if pod is not None and not (pod.get("spec") or {}).get("nodeName"):
+                    waiting.append(key)
+            if waiting:
+                out.append({**r, "unbound": waiting})
+            else:
+                log.info("gang %s: no member left to bind; half-bound record closed", r.get("group"))
+        self.metrics.half_bound.set(len(out))
+        return out
