@@ -94,3 +94,11 @@ def test_watch_from_list_sees_added(apiserver, namespace):
         if seen[-1] == ("ADDED", "w"):
             w.stop()
     assert ("ADDED", "w") in seen
+
+
+def test_restart_apiserver_keeps_objects(apiserver, namespace):
+    core = kubernetes.client.CoreV1Api(apiserver.client())
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "keep"}, "data": {"k": "v"}})
+    apiserver.restart_apiserver()
+    got = kubernetes.client.CoreV1Api(apiserver.client()).read_namespaced_config_map("keep", namespace)
+    assert got.data == {"k": "v"}
