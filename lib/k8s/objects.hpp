@@ -17,7 +17,7 @@
 #include "detail.hpp"
 #include "json_view.hpp"
 #include "npusched/cluster.hpp"
-#include "npusched/k8s/snapshot.hpp"
+#include "npusched/k8s/decoded_snapshot.hpp"
 
 namespace npusched::k8s::detail {
 
