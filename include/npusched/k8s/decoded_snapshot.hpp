@@ -105,6 +105,11 @@ struct snapshot {
   std::vector<pod_extra> pods;                ///< parallel to `workload.pods`
   /// Every PodGroup with bound pods, as the fault logic sees it (by name).
   std::vector<fault_job> fault_jobs;
+  /// Inputs of those fault jobs read other than as written, by job name: an
+  /// unreadable `huawei.com/schedule_minAvailable` (code
+  /// `invalid_min_available`, the plan path's message); the fault report
+  /// lists them under `warnings`.
+  std::map<std::string, ome_warning> fault_job_warnings;
   std::vector<untrusted_record> untrusted;    ///< by node, then record
   /// Service and role of every pod that is not finished and carries the
   /// service or the `component` label, bound or pending, by `<ns>/<name>`.
