@@ -8,7 +8,7 @@
 #include <string>
 
 #include "bench_common.hpp"
-#include "npusched/k8s/snapshot.hpp"
+#include "npusched/k8s/decoded_snapshot.hpp"
 
 namespace {
 

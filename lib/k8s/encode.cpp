@@ -11,7 +11,7 @@
 
 #include "detail.hpp"
 #include "encode_services.hpp"
-#include "npusched/k8s/snapshot.hpp"
+#include "npusched/k8s/decoded_snapshot.hpp"
 #include "npusched/summary.hpp"
 #include "plan_parts.hpp"
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "npusched/k8s/ome.hpp"
-#include "npusched/k8s/snapshot.hpp"
+#include "npusched/k8s/decoded_snapshot.hpp"
 #include "npusched/plan.hpp"
 
 namespace npusched::k8s::detail {

@@ -46,7 +46,7 @@ bool is(const std::string* v, std::string_view want) { return v && *v == want; }
 }  // namespace
 
 fault_job make_fault_job(const std::string& name, const podgroup_object& pg, const std::vector<const pod_object*>& pods,
-                         const replica_counts& replicasets) {
+                         const replica_counts& replicasets, std::string* min_available_error) {
   const job_view view{&pg, &pods};
   fault_job j;
   j.name = name;
@@ -76,6 +76,8 @@ fault_job make_fault_job(const std::string& name, const podgroup_object& pg, con
   gang.name = name;
   derive_gang(gang, view, replicasets);
   j.min_available = gang.min_available;
+  // derive_gang refuses nothing but the annotation on a fresh job.
+  if (min_available_error) *min_available_error = gang.invalid ? gang.invalid->message : std::string();
   for (const pod_object* p : pods) {
     fault_pod fp;
     fp.name = p->full;

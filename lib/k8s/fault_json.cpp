@@ -4,7 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "detail.hpp"
-#include "npusched/k8s/snapshot.hpp"
+#include "encode_services.hpp"
+#include "npusched/k8s/fault_state_json.hpp"
 
 namespace npusched::k8s {
 
@@ -208,6 +209,11 @@ std::string encode_fault_report(const snapshot& snap, const fault_report& r) {
   out["actions"] = std::move(actions);
   out["state"] = state_object(r.next);
   out["untrusted_records"] = std::move(untrusted);
+  if (!snap.fault_job_warnings.empty()) {
+    std::vector<ome_warning> warnings;
+    for (const auto& [job, w] : snap.fault_job_warnings) warnings.push_back(w);
+    out["warnings"] = detail::warnings_json(warnings);
+  }
   return dump(out);
 }
 

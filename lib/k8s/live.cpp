@@ -5,6 +5,7 @@
 // shared lock.
 
 #include "npusched/k8s/live.hpp"
+#include "npusched/k8s/fault_state_json.hpp"
 
 #include <mutex>
 #include <shared_mutex>

@@ -34,6 +34,17 @@ const std::string* held_version(const Map& m, std::string_view key) {
   return it == m.end() ? nullptr : &it->second.resource_version;
 }
 
+/// The fault report's warning for a job whose gang size annotation the gang
+/// reader (`derive_gang`) refused; `message` is that reader's.
+ome_warning min_available_warning(const std::string& group, std::string message) {
+  ome_warning w;
+  w.code = "invalid_min_available";
+  w.object = "PodGroup " + group;
+  w.path = "metadata.annotations[\"huawei.com/schedule_minAvailable\"]";
+  w.message = std::move(message);
+  return w;
+}
+
 }  // namespace
 
 bool model::pending(const pod_object& p) const {
@@ -501,6 +512,7 @@ void model::refresh_fault_jobs() {
     });
     const bool held = at != jobs.end() && at->name == group;
     std::optional<fault_job> job;
+    std::string error;  // the job's unreadable huawei.com/schedule_minAvailable
     // Every Volcano PodGroup with a pod bound to a node; its pods are all
     // those of the group but the Succeeded ones (a Failed pod is a fault).
     if (auto pg = podgroups_.find(group); pg != podgroups_.end()) {
@@ -513,8 +525,10 @@ void model::refresh_fault_jobs() {
           pods.push_back(&p);
           bound = bound || !p.node_name.empty();
         }
-      if (bound) job = make_fault_job(group, pg->second, pods, replica_counts_);
+      if (bound) job = make_fault_job(group, pg->second, pods, replica_counts_, &error);
     }
+    if (job && !error.empty()) snap_.fault_job_warnings[group] = min_available_warning(group, std::move(error));
+    else snap_.fault_job_warnings.erase(group);
     if (job && held) *at = std::move(*job);
     else if (job) jobs.insert(at, std::move(*job));
     else if (held) jobs.erase(at);

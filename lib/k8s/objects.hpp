@@ -17,7 +17,7 @@
 #include "detail.hpp"
 #include "json_view.hpp"
 #include "npusched/cluster.hpp"
-#include "npusched/k8s/snapshot.hpp"
+#include "npusched/k8s/decoded_snapshot.hpp"
 
 namespace npusched::k8s::detail {
 
@@ -299,7 +299,12 @@ void derive_gang(job_spec& j, const job_view& v, const replica_counts& replicase
 [[nodiscard]] job_spec make_job(std::string name, const std::vector<const pod_object*>& members,
                                 const podgroup_object* pg, const replica_counts& replicasets);
 /// A PodGroup with bound pods as the fault logic sees it (its pods but the Succeeded ones, by name).
+/// The gang size is `derive_gang`'s; when that reader refuses the job's
+/// `huawei.com/schedule_minAvailable`, `*min_available_error` gets its message
+/// (else it is cleared); the gang size is then what `derive_gang` leaves
+/// (the PodGroup's minMember), as before.
 [[nodiscard]] fault_job make_fault_job(const std::string& name, const podgroup_object& pg,
-                                       const std::vector<const pod_object*>& pods, const replica_counts& replicasets);
+                                       const std::vector<const pod_object*>& pods, const replica_counts& replicasets,
+                                       std::string* min_available_error);
 
 }  // namespace npusched::k8s::detail

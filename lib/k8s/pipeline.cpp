@@ -4,7 +4,8 @@
 #include <utility>
 #include <vector>
 
-#include "npusched/k8s/snapshot.hpp"
+#include "npusched/k8s/fault_state_json.hpp"
+#include "npusched/k8s/pipeline.hpp"
 
 namespace npusched::k8s {
 

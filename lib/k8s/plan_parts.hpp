@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "npusched/k8s/snapshot.hpp"
+#include "npusched/k8s/decoded_snapshot.hpp"
 
 namespace npusched::k8s::detail {
 

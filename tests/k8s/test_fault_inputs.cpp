@@ -904,5 +904,38 @@ TEST(FaultInputs, DeterministicUnderShuffledItems) {
   }
 }
 
+// Rule: the fault path reads huawei.com/schedule_minAvailable with the gang
+// reader of the plan path; a value that reader refuses is reported under the
+// fault report's `warnings` with that reader's message, not dropped.
+TEST(FaultJobs, UnreadableMinAvailableIsReportedAsAWarning) {
+  json bad = podgroup_in_phase("ns", "bad", "Running");
+  bad["metadata"]["annotations"]["huawei.com/schedule_minAvailable"] = "two";
+  json good = podgroup_in_phase("ns", "good", "Running");
+  good["metadata"]["annotations"]["huawei.com/schedule_minAvailable"] = "1";
+  snapshot s = decode_ok(list(plus(healthy_node(), {bad, group_pod("bad-0", "bad", "n1", "Ascend910-0"), good,
+                                                    group_pod("good-0", "good", "n1", "Ascend910-1")})));
+  ASSERT_EQ(s.fault_jobs.size(), 2u);
+  ASSERT_EQ(s.fault_job_warnings.size(), 1u);
+  const ome_warning& w = s.fault_job_warnings.at("ns/bad");
+  EXPECT_EQ(w.code, "invalid_min_available");
+  EXPECT_EQ(w.object, "PodGroup ns/bad");
+  EXPECT_EQ(w.path, "metadata.annotations[\"huawei.com/schedule_minAvailable\"]");
+  EXPECT_EQ(w.message, "job ns/bad: annotation huawei.com/schedule_minAvailable \"two\" is not a non-negative integer");
+  auto report = faults_of_snapshot(s, "", 1700000000);
+  ASSERT_TRUE(report.ok());
+  const json out = json::parse(*report);
+  ASSERT_TRUE(out.contains("warnings"));
+  ASSERT_EQ(out["warnings"].size(), 1u);
+  EXPECT_EQ(out["warnings"][0]["code"], "invalid_min_available");
+  EXPECT_EQ(out["warnings"][0]["message"], w.message);
+
+  // Readable values give no `warnings` key (the report's shape is unchanged).
+  snapshot clean = decode_ok(list(plus(healthy_node(), {good, group_pod("good-0", "good", "n1", "Ascend910-1")})));
+  EXPECT_TRUE(clean.fault_job_warnings.empty());
+  auto clean_report = faults_of_snapshot(clean, "", 1700000000);
+  ASSERT_TRUE(clean_report.ok());
+  EXPECT_FALSE(json::parse(*clean_report).contains("warnings"));
+}
+
 }  // namespace
 }  // namespace npusched::k8s::test

@@ -9,7 +9,8 @@
 
 #include "npusched/k8s/explain.hpp"
 #include "npusched/k8s/ome.hpp"
-#include "npusched/k8s/snapshot.hpp"
+#include "npusched/k8s/decoded_snapshot.hpp"
+#include "npusched/k8s/pipeline.hpp"
 #include "npusched/synthetic.hpp"
 #include "ome_fixtures.hpp"
 

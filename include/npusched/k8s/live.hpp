@@ -22,7 +22,8 @@
 #include <vector>
 
 #include "npusched/k8s/explain.hpp"
-#include "npusched/k8s/snapshot.hpp"
+#include "npusched/k8s/decoded_snapshot.hpp"
+#include "npusched/k8s/pipeline.hpp"
 #include "npusched/result.hpp"
 
 namespace npusched::k8s {

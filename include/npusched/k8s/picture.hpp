@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "npusched/k8s/snapshot.hpp"
+#include "npusched/k8s/pipeline.hpp"
 #include "npusched/plan.hpp"
 #include "npusched/result.hpp"
 

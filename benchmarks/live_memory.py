@@ -1,0 +1,54 @@
+"""Heap held by the live cluster model per node, after a List is loaded.
+
+Loads a synthetic List (the generator of the C++ benchmarks: per node its
+chips, labels, device-info annotation and about 2.6 running pods) of N nodes
+into a `LiveCluster`, brings the derived state up to date (`stats()`), and
+reports glibc's bytes in use (`mallinfo2`: `uordblks + hblkhd`) after the
+load minus before, per node. The List's text is allocated before the first
+reading, so it is not counted; the parser's buffers freed after the load are
+not counted either. Linux with glibc only.
+
+    .venv/bin/python benchmarks/live_memory.py 10000 100000
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import sys
+
+from npusched import _core
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")
+    ]
+
+
+_libc = ctypes.CDLL("libc.so.6")
+_libc.mallinfo2.restype = _MallInfo2
+
+
+def heap_in_use() -> int:
+    m = _libc.mallinfo2()
+    return int(m.uordblks + m.hblkhd)
+
+
+def main(sizes: list[int]) -> None:
+    print(f"{'nodes':>8} {'pods':>8} {'MB text':>8} {'heap MB':>8} {'B/node':>7}")
+    for nodes in sizes:
+        text = _core.synthetic_snapshot_json(nodes, 20250601)
+        gc.collect()
+        before = heap_in_use()
+        cluster = _core.LiveCluster()
+        cluster.load(text)
+        stats = cluster.stats()
+        held = heap_in_use() - before
+        print(f"{nodes:>8} {stats[1]:>8} {len(text) / 1e6:>8.1f} {held / 1e6:>8.1f} {held / nodes:>7.0f}")
+        del cluster
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [10_000])
