@@ -330,8 +330,19 @@ class decider {
   }
 
   void decide(const fault_job& job, std::span<const pod_place> places) {
-    if (!job.running) return;
+    // Retry budget: kept while the owner is the same; created on the first fault.
+    std::optional<retry_budget> budget;
+    if (!prev_.retries.empty())
+      if (auto it = prev_.retries.find(job.name); it != prev_.retries.end() && it->second.owner_uid == job.owner_uid)
+        budget = it->second;
     const fault_job_record* previous = job.scheduling == fault_scheduling::off ? nullptr : live_record(job);
+    if (!job.running) {
+      // Volcano moves a restarting job's PodGroup out of Running while its
+      // pods are gone: it is not judged, but its budget and round are kept.
+      if (budget) out_.next.retries[job.name] = *budget;
+      if (previous) out_.next.jobs.push_back(*previous);
+      return;
+    }
     // Once a round of a pod- or process-rescheduling job is done, and while
     // its replacements are not all bound, a Failed pod is a new fault (also
     // without fault-retry-times). A job whose rescheduling is over leaves its
@@ -339,11 +350,6 @@ class decider {
     const bool new_pod_errors = previous && (job.pod_rescheduling || job.process_recover) &&
                                 round_done(*previous, job) && !replacements_bound(job);
     const classified cls = classify_job(c_, job, places, new_pod_errors);
-    // Retry budget: kept while the owner is the same; created on the first fault.
-    std::optional<retry_budget> budget;
-    if (!prev_.retries.empty())
-      if (auto it = prev_.retries.find(job.name); it != prev_.retries.end() && it->second.owner_uid == job.owner_uid)
-        budget = it->second;
     if (cls.faults.empty() && !previous) {
       if (budget) out_.next.retries[job.name] = *budget;
       return;

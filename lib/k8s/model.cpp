@@ -513,19 +513,23 @@ void model::refresh_fault_jobs() {
     const bool held = at != jobs.end() && at->name == group;
     std::optional<fault_job> job;
     std::string error;  // the job's unreadable huawei.com/schedule_minAvailable
-    // Every Volcano PodGroup with a pod bound to a node; its pods are all
-    // those of the group but the Succeeded ones (a Failed pod is a fault).
+    // Every Volcano PodGroup but those whose pods have all Succeeded; its
+    // pods are all those of the group but the Succeeded ones (a Failed pod
+    // is a fault). A group with no pod bound, or none at all, is a job too:
+    // one restarting at job level has neither for a while, and its retry
+    // budget and round record must survive that.
     if (auto pg = podgroups_.find(group); pg != podgroups_.end()) {
       std::vector<const pod_object*> pods;
-      bool bound = false;
+      bool finished = false;
       if (auto it = group_pods_.find(group); it != group_pods_.end())
         for (const std::string& key : it->second) {
           const pod_object& p = pods_.find(key)->second;
+          finished = true;
           if (p.phase == "Succeeded") continue;
           pods.push_back(&p);
-          bound = bound || !p.node_name.empty();
         }
-      if (bound) job = make_fault_job(group, pg->second, pods, replica_counts_, &error);
+      finished = finished && pods.empty();
+      if (!finished) job = make_fault_job(group, pg->second, pods, replica_counts_, &error);
     }
     if (job && !error.empty()) snap_.fault_job_warnings[group] = min_available_warning(group, std::move(error));
     else snap_.fault_job_warnings.erase(group);

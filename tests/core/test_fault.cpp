@@ -307,6 +307,36 @@ TEST(RetryBudget, OnlyBusinessFailuresConsumeIt_D5) {
   EXPECT_EQ(hw.next.retries.at("train/job").remaining, 0);
 }
 
+TEST(RetryBudget, SurvivesAJobLevelRestart) {
+  // Job level, force, one retry: the failure spends it; while the job is
+  // restarting its PodGroup is not Running and then has no pod at all; the
+  // next failure of the new incarnation is left alone.
+  const cluster c = must_build(four_nodes());
+  fault_job job = four_pod_job(fault_scheduling::force);
+  job.fault_retry_times = 1;
+  fault_job failed = job;
+  failed.pods[1].failed = true;
+  const fault_report first = decide_faults(c, {failed}, {}, 1000);
+  ASSERT_EQ(acted(first).size(), 4u);
+  EXPECT_EQ(first.next.retries.at("train/job").remaining, 0);
+  fault_job restarting = job;
+  restarting.running = false;
+  const fault_report pending = decide_faults(c, {restarting}, first.next, 1001);
+  EXPECT_TRUE(pending.actions.empty());
+  EXPECT_EQ(pending.next, first.next);
+  fault_job empty = job;
+  empty.pods.clear();
+  const fault_report gone = decide_faults(c, {empty}, pending.next, 1002);
+  EXPECT_EQ(gone.next.retries.at("train/job").remaining, 0);
+  fault_job again = job;
+  for (auto& p : again.pods) p.uid += "-2";
+  again.pods[0].failed = true;
+  const fault_report second = decide_faults(c, {again}, gone.next, 1010);
+  EXPECT_TRUE(second.actions.empty());
+  ASSERT_EQ(second.fault_jobs.size(), 1u);
+  EXPECT_NE(second.fault_jobs[0].note.find("exhausted"), std::string::npos);
+}
+
 TEST(RetryBudget, NewOwnerGetsAFreshBudget) {
   const cluster c = must_build(four_nodes());
   fault_job job = four_pod_job();

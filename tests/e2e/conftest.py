@@ -9,7 +9,7 @@ import kubernetes.client
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import APIServer, wait_for  # noqa: E402
+from harness import APIServer  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -27,8 +27,14 @@ def _bin_dir() -> str:
 
 
 @pytest.fixture(scope="session")
-def apiserver():
-    server = APIServer(_bin_dir())
+def e2e_bin() -> str:
+    """The directory holding kube-apiserver and etcd (built once, cached)."""
+    return _bin_dir()
+
+
+@pytest.fixture(scope="session")
+def apiserver(e2e_bin):
+    server = APIServer(e2e_bin)
     server.start()
     try:
         server.install_crds()

@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 
 import kubernetes.client
+import urllib3
 from kubernetes.client import ApiClient
 from kubernetes.client.rest import ApiException
 
@@ -109,6 +110,7 @@ class APIServer:
 
     # -- clients -----------------------------------------------------------
     def client(self) -> ApiClient:
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # loopback, self-signed
         cfg = kubernetes.client.Configuration()
         cfg.host = self.url
         cfg.verify_ssl = False

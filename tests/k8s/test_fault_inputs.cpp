@@ -589,7 +589,7 @@ const fault_job* job_named(const snapshot& s, const std::string& name) {
   return nullptr;
 }
 
-TEST(FaultJobs, OnlyPodGroupsWithBoundPods) {
+TEST(FaultJobs, EveryVolcanoPodGroupButFinishedOnes) {
   json lone = running_pod("ns", "lone", "n1", "Ascend910-5", 1);  // no group: not a fault job
   json scheduler_plugins_pg = podgroup_in_phase("ns", "other", "Running");
   scheduler_plugins_pg["apiVersion"] = "scheduling.x-k8s.io/v1alpha1";
@@ -598,15 +598,22 @@ TEST(FaultJobs, OnlyPodGroupsWithBoundPods) {
   snapshot s = decode_ok(list(plus(healthy_node(), {
       podgroup_in_phase("ns", "bound", "Running"), group_pod("b-0", "bound"), group_pod("b-1", "bound", ""),
       podgroup_in_phase("ns", "pending", "Inqueue"), group_pod("p-0", "pending", ""),
+      podgroup_in_phase("ns", "restarting", "Pending"),  // its pods are gone for now
       scheduler_plugins_pg, group_pod("o-0", "other", "n1", "Ascend910-3"),
       group_pod("m-0", "missing", "n1", "Ascend910-4"),  // its PodGroup is not in the snapshot
       podgroup_in_phase("ns", "done", "Completed"), succeeded, lone})));
-  ASSERT_EQ(s.fault_jobs.size(), 1u);
-  EXPECT_EQ(s.fault_jobs[0].name, "ns/bound");
+  std::vector<std::string> names;
+  for (const fault_job& j : s.fault_jobs) names.push_back(j.name);
+  // A group with nothing bound, or no pod at all, is a job too (its retry
+  // budget and round record must outlive a job-level restart); one whose pods
+  // all Succeeded is finished.
+  EXPECT_EQ(names, (std::vector<std::string>{"ns/bound", "ns/pending", "ns/restarting"}));
   ASSERT_EQ(s.fault_jobs[0].pods.size(), 2u);  // the pending pod is a pod of the job too
   EXPECT_EQ(s.fault_jobs[0].pods[0].name, "ns/b-0");
   EXPECT_EQ(s.fault_jobs[0].pods[1].name, "ns/b-1");
   EXPECT_EQ(s.fault_jobs[0].pods[1].node, "");
+  EXPECT_FALSE(s.fault_jobs[1].running);
+  EXPECT_TRUE(s.fault_jobs[2].pods.empty());
 }
 
 TEST(FaultJobs, LabelsAndAnnotationsPodGroupFirstThenFirstPodByName) {

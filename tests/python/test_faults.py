@@ -92,3 +92,28 @@ def test_cli_faults(run_cli: RunCli, tmp_path: Path, demo: dict[str, Any], now: 
     assert bad.returncode == 2 and bad.stdout == b"" and b"state" in bad.stderr
 
 
+
+
+def _device_lists(snapshot: dict[str, Any], node: str) -> tuple[dict[str, str], str]:
+    """(the node's ClusterD DeviceList, its allocatable NPUs)."""
+    for item in snapshot["items"]:
+        md = item["metadata"]
+        if item["kind"] == "ConfigMap" and md.get("namespace") == "mindx-dl" and md["name"] in item.get("data", {}):
+            record = json.loads(item["data"][md["name"]]).get(f"mindx-dl-deviceinfo-{node}")
+            if record is not None:
+                lists = record["DeviceList"]
+    allocatable = next(i for i in snapshot["items"] if i["kind"] == "Node" and i["metadata"]["name"] == node)
+    return lists, allocatable["status"]["allocatable"]["huawei.com/Ascend910"]
+
+
+def test_simulated_repair_undoes_the_simulated_fault(demo: dict[str, Any], now: int) -> None:
+    running, broken, node = _story(demo, now)
+    lists, npus = _device_lists(broken, node)
+    assert "Ascend910-5" in lists["huawei.com/Ascend910-Unhealthy"].split(",")
+    repaired = simulate.repair_chip_fault(broken, node, 5, now + 120)
+    assert _device_lists(repaired, node) == _device_lists(running, node)
+    assert int(npus) + 1 == int(_device_lists(repaired, node)[1])
+    # Repairing a healthy chip changes nothing but the record's time.
+    assert _device_lists(simulate.repair_chip_fault(repaired, node, 5, now + 180), node) == _device_lists(running, node)
+    assert any(c["node"] == node for c in npusched.faults(broken, None, now + 60)["unusable_chips"])
+    assert all(c["node"] != node for c in npusched.faults(repaired, None, now + 120)["unusable_chips"])

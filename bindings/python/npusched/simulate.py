@@ -6,7 +6,8 @@ Every function takes a Kubernetes List dict (as ``kubectl get ... -o json``
 prints it) and returns a new one; the input is not changed. The decisions
 themselves always come from :func:`npusched.plan` and :func:`npusched.faults`;
 this module only plays the other side: the binder and kubelet (:func:`bind`),
-the device plugin reporting a broken chip (:func:`inject_chip_fault`), and the
+the device plugin reporting a broken chip (:func:`inject_chip_fault`) and a
+repaired one (:func:`repair_chip_fault`), and the
 API server and controllers carrying out deletions (:func:`apply_actions`).
 """
 
@@ -16,7 +17,7 @@ import copy
 import json
 from typing import Any
 
-__all__ = ["apply_actions", "bind", "inject_chip_fault", "label_group"]
+__all__ = ["apply_actions", "bind", "inject_chip_fault", "label_group", "repair_chip_fault"]
 
 _NPU = "huawei.com/Ascend910"
 
@@ -59,12 +60,21 @@ def label_group(snapshot: dict[str, Any], group: str, labels: dict[str, str]) ->
     raise KeyError(f"no PodGroup {group}")
 
 
-def inject_chip_fault(snapshot: dict[str, Any], node: str, chip: int, update_time: int) -> dict[str, Any]:
-    """The device plugin reports ``Ascend910-<chip>`` of ``node`` unhealthy:
-    the chip joins ``-Unhealthy`` in the node's ClusterD device-info record
-    (with a newer ``UpdateTime``) and kubelet lowers the allocatable count."""
+def _chip_list(text: str) -> list[str]:
+    return [c for c in text.split(",") if c]
+
+
+def _by_index(chips: set[str]) -> str:
+    return ",".join(sorted(chips, key=lambda c: int(c.rsplit("-", 1)[1])))
+
+
+def _set_chip_health(snapshot: dict[str, Any], node: str, chip: int, update_time: int, healthy: bool) -> dict[str, Any]:
+    """Moves ``Ascend910-<chip>`` of ``node`` between the free and the
+    ``-Unhealthy`` lists of its ClusterD device-info record (with a newer
+    ``UpdateTime``) and moves the node's allocatable count with it."""
     out = copy.deepcopy(snapshot)
     name = f"Ascend910-{chip}"
+    changed = False
     for item in out["items"]:
         md = item.get("metadata", {})
         if item.get("kind") == "ConfigMap" and md.get("namespace") == "mindx-dl":
@@ -76,19 +86,39 @@ def inject_chip_fault(snapshot: dict[str, Any], node: str, chip: int, update_tim
             if record is None:
                 continue
             devices = record["DeviceList"]
-            bad = [c for c in devices.get(f"{_NPU}-Unhealthy", "").split(",") if c]
-            if name not in bad:
-                bad.append(name)
-            devices[f"{_NPU}-Unhealthy"] = ",".join(sorted(bad, key=lambda c: int(c.rsplit("-", 1)[1])))
-            free = [c for c in devices.get(_NPU, "").split(",") if c and c != name]
-            devices[_NPU] = ",".join(free)
+            bad = set(_chip_list(devices.get(f"{_NPU}-Unhealthy", "")))
+            free = set(_chip_list(devices.get(_NPU, "")))
+            changed = (name in bad) == healthy
+            if healthy:
+                bad.discard(name)
+                free.add(name)
+            else:
+                bad.add(name)
+                free.discard(name)
+            devices[f"{_NPU}-Unhealthy"] = _by_index(bad)
+            devices[_NPU] = _by_index(free)
             record["UpdateTime"] = update_time
             item["data"][key] = json.dumps(records, separators=(",", ":"))
-        if item.get("kind") == "Node" and md.get("name") == node:
+    for item in out["items"]:
+        md = item.get("metadata", {})
+        if changed and item.get("kind") == "Node" and md.get("name") == node:
             allocatable = item.setdefault("status", {}).setdefault("allocatable", {})
             if _NPU in allocatable:
-                allocatable[_NPU] = str(max(0, int(allocatable[_NPU]) - 1))
+                allocatable[_NPU] = str(max(0, int(allocatable[_NPU]) + (1 if healthy else -1)))
     return out
+
+
+def inject_chip_fault(snapshot: dict[str, Any], node: str, chip: int, update_time: int) -> dict[str, Any]:
+    """The device plugin reports ``Ascend910-<chip>`` of ``node`` unhealthy:
+    the chip joins ``-Unhealthy`` in the node's ClusterD device-info record
+    (with a newer ``UpdateTime``) and kubelet lowers the allocatable count."""
+    return _set_chip_health(snapshot, node, chip, update_time, healthy=False)
+
+
+def repair_chip_fault(snapshot: dict[str, Any], node: str, chip: int, update_time: int) -> dict[str, Any]:
+    """The chip is repaired: it leaves ``-Unhealthy`` for the free list again
+    (newer ``UpdateTime``) and kubelet raises the allocatable count."""
+    return _set_chip_health(snapshot, node, chip, update_time, healthy=True)
 
 
 def apply_actions(snapshot: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,6 @@ and on the leader runs cycles of ``faults`` → act → ``plan`` → bind → re
 Only :mod:`.backend` imports it.
 """
 
-from .main import add_arguments, run
+from .main import Runner, add_arguments, parse, run
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["Runner", "add_arguments", "parse", "run"]

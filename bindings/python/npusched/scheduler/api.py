@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 

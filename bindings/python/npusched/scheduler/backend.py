@@ -7,6 +7,7 @@ place. Every failure leaves here as :class:`BackendError` (HTTP status, or
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pathlib
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ from kubernetes import config as k8s_config
 from kubernetes import watch as k8s_watch
 
 __all__ = ["BackendError", "ClientBackend", "Stream", "load_config", "own_namespace"]
+
+log = logging.getLogger("npusched.scheduler")
 
 _SA_NAMESPACE = pathlib.Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
@@ -86,6 +89,10 @@ def load_config(kubeconfig: str | None) -> k8s.ApiClient:
             k8s_config.load_incluster_config(client_configuration=configuration)
         except k8s_config.ConfigException:
             k8s_config.load_kube_config(client_configuration=configuration)
+    if not configuration.verify_ssl:
+        # Said once here instead of urllib3's warning on every request.
+        log.warning("TLS certificate verification is off for %s (insecure-skip-tls-verify)", configuration.host)
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     return k8s.ApiClient(configuration)
 
 
@@ -135,11 +142,7 @@ class ClientBackend:
     def list(self, s: Stream) -> tuple[list[dict[str, Any]], str]:
         """Every object of the stream, as the server's JSON, and the list's resourceVersion."""
         fn, args = self._list_call(s)
-        try:
-            resp = fn(*args, _preload_content=False, _request_timeout=self.timeout)
-            doc = json.loads(resp.data)
-        except _ERRORS as e:
-            raise _translate(e) from None
+        doc = self._json(fn, *args)
         items = doc.get("items") or []
         for item in items:
             item.setdefault("kind", s.kind)
@@ -183,42 +186,53 @@ class ClientBackend:
             resp.close()
             resp.release_conn()
 
+    # -- one request, one reply -----------------------------------------------
+
+    def _send(self, fn: Any, *args: Any, **kwargs: Any) -> bytes:
+        """Calls ``fn`` unparsed and returns the reply's body. The connection
+        goes back to the pool here: with ``_preload_content=False`` urllib3
+        does not release it by itself, and every call would open (and
+        TLS-handshake) a new one."""
+        try:
+            resp = fn(*args, _preload_content=False, _request_timeout=self.timeout, **kwargs)
+            try:
+                return bytes(resp.data)
+            finally:
+                resp.release_conn()
+        except _ERRORS as e:
+            raise _translate(e) from None
+
+    def _json(self, fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        doc = json.loads(self._send(fn, *args, **kwargs))
+        return doc if isinstance(doc, dict) else {}
+
+    def _get(self, fn: Any, name: str, namespace: str) -> dict[str, Any] | None:
+        """The object, or None when the server says 404."""
+        try:
+            return self._json(fn, name, namespace)
+        except BackendError as e:
+            if e.status == 404:
+                return None
+            raise
+
     # -- pods ---------------------------------------------------------------
 
     def get_pod(self, namespace: str, name: str) -> dict[str, Any] | None:
-        try:
-            resp = self.core.read_namespaced_pod(name, namespace, _preload_content=False, _request_timeout=self.timeout)
-            return json.loads(resp.data)  # type: ignore[no-any-return]
-        except k8s.ApiException as e:
-            if e.status == 404:
-                return None
-            raise _translate(e) from None
-        except _ERRORS as e:
-            raise _translate(e) from None
+        return self._get(self.core.read_namespaced_pod, name, namespace)
 
     def patch_pod(self, namespace: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        try:
-            resp = self.core.patch_namespaced_pod(name, namespace, body, _preload_content=False, _request_timeout=self.timeout)
-            return json.loads(resp.data)  # type: ignore[no-any-return]
-        except _ERRORS as e:
-            raise _translate(e) from None
+        return self._json(self.core.patch_namespaced_pod, name, namespace, body)
 
     def patch_pod_status(self, namespace: str, name: str, body: dict[str, Any]) -> None:
-        try:
-            self.core.patch_namespaced_pod_status(name, namespace, body, _preload_content=False, _request_timeout=self.timeout)
-        except _ERRORS as e:
-            raise _translate(e) from None
+        self._send(self.core.patch_namespaced_pod_status, name, namespace, body)
 
     def bind_pod(self, namespace: str, name: str, uid: str, node: str) -> None:
         body = k8s.V1Binding(
             metadata=k8s.V1ObjectMeta(name=name, namespace=namespace, uid=uid or None),
             target=k8s.V1ObjectReference(api_version="v1", kind="Node", name=node),
         )
-        try:
-            # The reply is a Status the generated client cannot parse as a V1Binding.
-            self.core.create_namespaced_pod_binding(name, namespace, body, _preload_content=False, _request_timeout=self.timeout)
-        except _ERRORS as e:
-            raise _translate(e) from None
+        # The reply is a Status the generated client cannot parse as a V1Binding.
+        self._send(self.core.create_namespaced_pod_binding, name, namespace, body)
 
     def delete_pod(self, namespace: str, name: str, uid: str, grace_seconds: int | None) -> bool:
         """Deletes the pod with this UID; False when it was already gone."""
@@ -226,56 +240,35 @@ class ClientBackend:
             grace_period_seconds=grace_seconds, preconditions=k8s.V1Preconditions(uid=uid) if uid else None
         )
         try:
-            self.core.delete_namespaced_pod(name, namespace, body=options, _preload_content=False, _request_timeout=self.timeout)
+            self._send(self.core.delete_namespaced_pod, name, namespace, body=options)
             return True
-        except k8s.ApiException as e:
+        except BackendError as e:
             if e.status == 404:
                 return False
-            raise _translate(e) from None
-        except _ERRORS as e:
-            raise _translate(e) from None
+            raise
 
     # -- events, ConfigMaps, Leases -----------------------------------------
 
     def create_event(self, namespace: str, body: dict[str, Any]) -> None:
-        try:
-            self.core.create_namespaced_event(namespace, body, _preload_content=False, _request_timeout=self.timeout)
-        except _ERRORS as e:
-            raise _translate(e) from None
-
-    def _get(self, fn: Any, name: str, namespace: str) -> dict[str, Any] | None:
-        try:
-            return json.loads(fn(name, namespace, _preload_content=False, _request_timeout=self.timeout).data)  # type: ignore[no-any-return]
-        except k8s.ApiException as e:
-            if e.status == 404:
-                return None
-            raise _translate(e) from None
-        except _ERRORS as e:
-            raise _translate(e) from None
-
-    def _write(self, fn: Any, *args: Any) -> dict[str, Any]:
-        try:
-            return json.loads(fn(*args, _preload_content=False, _request_timeout=self.timeout).data)  # type: ignore[no-any-return]
-        except _ERRORS as e:
-            raise _translate(e) from None
+        self._send(self.core.create_namespaced_event, namespace, body)
 
     def get_configmap(self, namespace: str, name: str) -> dict[str, Any] | None:
         return self._get(self.core.read_namespaced_config_map, name, namespace)
 
     def create_configmap(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._write(self.core.create_namespaced_config_map, namespace, body)
+        return self._json(self.core.create_namespaced_config_map, namespace, body)
 
     def replace_configmap(self, namespace: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._write(self.core.replace_namespaced_config_map, name, namespace, body)
+        return self._json(self.core.replace_namespaced_config_map, name, namespace, body)
 
     def get_lease(self, namespace: str, name: str) -> dict[str, Any] | None:
         return self._get(self.coordination.read_namespaced_lease, name, namespace)
 
     def create_lease(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._write(self.coordination.create_namespaced_lease, namespace, body)
+        return self._json(self.coordination.create_namespaced_lease, namespace, body)
 
     def replace_lease(self, namespace: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._write(self.coordination.replace_namespaced_lease, name, namespace, body)
+        return self._json(self.coordination.replace_namespaced_lease, name, namespace, body)
 
 
 KUBERNETES_VERSION: str = getattr(kubernetes, "__version__", "")

@@ -156,17 +156,20 @@ class Binder:
         return records
 
     def resolve(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Drops the records whose listed members are all bound or gone now."""
+        """Closes the records of gangs that are whole again: as many members
+        bound as the record listed (bound + unbound) and none pending, or no
+        member left at all. A member that is gone (deleted by its owner between
+        plan and bind) keeps the record open until its replacement is bound."""
         out = []
         for r in records:
-            waiting = []
-            for key in r.get("unbound", []):
-                pod = self.feed.get("Pod", key)
-                if pod is not None and not (pod.get("spec") or {}).get("nodeName"):
-                    waiting.append(key)
-            if waiting:
-                out.append({**r, "unbound": waiting})
-            else:
-                log.info("gang %s: no member left to bind; half-bound record closed", r.get("group"))
+            members = self.feed.group_members(r.get("group", ""))
+            bound = [k for k, node in members.items() if node]
+            waiting = sorted(k for k, node in members.items() if not node)
+            size = len(set(r.get("bound", [])) | set(r.get("unbound", [])))
+            if not bound or (not waiting and len(bound) >= size):
+                log.info("gang %s: %s; half-bound record closed", r.get("group"),
+                         "no member left" if not bound else f"{len(bound)} member(s) bound")
+                continue
+            out.append({**r, "bound": sorted(bound), "unbound": waiting})
         self.metrics.half_bound.set(len(out))
         return out

@@ -107,6 +107,17 @@ class Feed:
         group = ((pod.get("metadata") or {}).get("annotations") or {}).get(GROUP_ANNOTATION)
         return f"{pod_key.split('/', 1)[0]}/{group}" if group else ""
 
+    def group_members(self, group: str) -> dict[str, str]:
+        """The pods of gang ``namespace/group`` held now: pod key -> node ("" when pending)."""
+        ns, _, name = group.partition("/")
+        with self._lock:
+            return {
+                k: str((p.get("spec") or {}).get("nodeName") or "")
+                for k, p in self._objects.get("Pod", {}).items()
+                if k.split("/", 1)[0] == ns
+                and ((p.get("metadata") or {}).get("annotations") or {}).get(GROUP_ANNOTATION) == name
+            }
+
     def take_malformed(self) -> list[tuple[str, dict[str, Any], str]]:
         with self._lock:
             out, self._malformed = self._malformed, []

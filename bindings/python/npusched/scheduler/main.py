@@ -11,9 +11,10 @@ import socket
 import sys
 import threading
 import zlib
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["Runner", "add_arguments", "parse", "run"]
 
 log = logging.getLogger("npusched.scheduler")
 
@@ -102,9 +103,109 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="log verbosity on standard error (default info)")
 
 
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The flags of ``npusched scheduler`` (as the command line gives them) as a Namespace."""
+    p = argparse.ArgumentParser(prog="npusched scheduler")
+    add_arguments(p)
+    return p.parse_args(argv)
+
+
 def _usage_error(parser: argparse.ArgumentParser | None, message: str) -> int:
     print(f"npusched scheduler: error: {message}", file=sys.stderr)
     return 2
+
+
+class Runner:
+    """One scheduler, wired and not yet started: the watches, the elector, the
+    cycle and the metrics server. :func:`run` drives one for the command line;
+    tests drive one in-process (``backend_wrapper`` lets them put a hook
+    between the scheduler and the real API server)."""
+
+    def __init__(self, args: argparse.Namespace, api_client: Any, *,
+                 backend_wrapper: Callable[[Any], Any] | None = None, identity: str | None = None) -> None:
+        from .. import Cluster
+        from .api import Api, Backoff
+        from .backend import ClientBackend, own_namespace
+        from .binder import Binder
+        from .cycle import Options, Scheduler
+        from .faults import FaultActor
+        from .informer import STREAMS, Feed, Informer
+        from .leader import LeaseElector
+        from .metrics import Metrics
+        from .report import Reporter
+        from .state import StateStore
+
+        own_ns = own_namespace(args.kubeconfig)
+        self.identity = identity or f"{socket.gethostname()}_{os.getpid()}"
+        self.stop = threading.Event()
+        self.metrics = metrics = Metrics()
+        backend: Any = ClientBackend(api_client)
+        if backend_wrapper is not None:
+            backend = backend_wrapper(backend)
+        api = Api(backend, metrics, Backoff(zlib.crc32(self.identity.encode())), stop=self.stop)
+        self.feed = feed = Feed(Cluster(scheduler_name=args.scheduler_name), metrics,
+                                scheduler_name=args.scheduler_name, namespace=args.namespace)
+        self.informers = [Informer(s, api, feed, self.stop, optional=bool(s.group)) for s in STREAMS]
+        state_ns, state_name = args.state_configmap or (own_ns, "npusched-state")
+        self.state = StateStore(api, state_ns, state_name, component=args.scheduler_name)
+        lease_ns, lease_name = args.lease or (own_ns, args.scheduler_name)
+        self.elector = None if args.dry_run else LeaseElector(
+            api, metrics, lease_ns, lease_name, self.identity, lease_duration=args.lease_duration,
+            renew_deadline=args.renew_deadline, retry_period=args.retry_period)
+        acting = self.acting
+        reporter = Reporter(api, component=args.scheduler_name, instance=self.identity, acting=acting)
+        binder = Binder(api, feed, reporter, metrics, acting=acting)
+        actor = FaultActor(api, feed, reporter, metrics, acting=acting)
+        options = Options(scheduler_name=args.scheduler_name, namespace=args.namespace, period=args.period,
+                          debounce=args.debounce, dry_run=args.dry_run, once=args.once)
+        self.scheduler = Scheduler(options, feed, self.informers, self.state, self.elector, reporter, binder,
+                                   actor, metrics, self.stop)
+        self.args = args
+        self.server: Any = None
+        self._threads: list[threading.Thread] = []
+        log.info("npusched scheduler %s: scheduler-name %s, namespace %s, state %s, lease %s", self.identity,
+                 args.scheduler_name, args.namespace or "(all)", self.state.where,
+                 self.elector.where if self.elector else "(dry run: none)")
+
+    def acting(self) -> bool:
+        return bool(self.scheduler.acting())
+
+    def serve_metrics(self) -> None:
+        from .metrics import serve
+
+        if self.args.metrics_port:
+            self.server = serve(self.metrics, self.args.metrics_port)
+
+    def start(self) -> None:
+        """Starts the watches, the elector and the loop in threads, and returns."""
+        self.serve_metrics()
+        if self.args.dry_run:
+            _load_state(self.state)
+        for inf in self.informers:
+            inf.start()
+        if self.elector is not None:
+            self._spawn(self.elector.run, "npusched-lease", self.stop)
+        self._spawn(self.scheduler.run, "npusched-cycle")
+
+    def _spawn(self, target: Callable[..., Any], name: str, *args: Any) -> None:
+        t = threading.Thread(target=target, args=args, name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def once(self) -> int:
+        self.serve_metrics()
+        return _once(self.scheduler, self.informers, self.state, self.elector)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stops every thread, gives up the Lease, stops the metrics server."""
+        self.stop.set()
+        for t in self._threads:
+            t.join(timeout)
+        if self.elector is not None:
+            self.elector.release()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server = None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,73 +221,24 @@ def run(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(threadName)s %(message)s")
-
-    from .. import Cluster
-    from .api import Api, Backoff
-    from .backend import ClientBackend, load_config, own_namespace
-    from .binder import Binder
-    from .cycle import Options, Scheduler
-    from .faults import FaultActor
-    from .informer import STREAMS, Feed, Informer
-    from .leader import LeaseElector
-    from .metrics import Metrics, serve
-    from .report import Reporter
-    from .state import StateStore
+    from .backend import load_config
 
     try:
         api_client = load_config(args.kubeconfig)
     except Exception as e:  # the config loaders raise several kinds
         print(f"npusched scheduler: error: no usable Kubernetes configuration: {e}", file=sys.stderr)
         return 2
-    own_ns = own_namespace(args.kubeconfig)
-    identity = f"{socket.gethostname()}_{os.getpid()}"
-    stop = threading.Event()
-    metrics = Metrics()
-    api = Api(ClientBackend(api_client), metrics, Backoff(zlib.crc32(identity.encode())), stop=stop)
-    feed = Feed(Cluster(scheduler_name=args.scheduler_name), metrics, scheduler_name=args.scheduler_name,
-                namespace=args.namespace)
-    informers = [Informer(s, api, feed, stop, optional=bool(s.group)) for s in STREAMS]
-    state_ns, state_name = args.state_configmap or (own_ns, "npusched-state")
-    state = StateStore(api, state_ns, state_name, component=args.scheduler_name)
-    lease_ns, lease_name = args.lease or (own_ns, args.scheduler_name)
-    elector = None if args.dry_run else LeaseElector(
-        api, metrics, lease_ns, lease_name, identity, lease_duration=args.lease_duration,
-        renew_deadline=args.renew_deadline, retry_period=args.retry_period)
-    holder: dict[str, Any] = {}
-
-    def acting() -> bool:
-        return bool(holder["s"].acting())
-
-    reporter = Reporter(api, component=args.scheduler_name, instance=identity, acting=acting)
-    binder = Binder(api, feed, reporter, metrics, acting=acting)
-    actor = FaultActor(api, feed, reporter, metrics, acting=acting)
-    options = Options(scheduler_name=args.scheduler_name, namespace=args.namespace, period=args.period,
-                      debounce=args.debounce, dry_run=args.dry_run, once=args.once)
-    sched = holder["s"] = Scheduler(options, feed, informers, state, elector, reporter, binder, actor, metrics, stop)
-    log.info("npusched scheduler %s: scheduler-name %s, namespace %s, state %s, lease %s", identity,
-             args.scheduler_name, args.namespace or "(all)", state.where,
-             elector.where if elector else "(dry run: none)")
-
-    server = serve(metrics, args.metrics_port) if args.metrics_port else None
+    runner = Runner(args, api_client)
     try:
         if args.once:
-            return _once(sched, informers, state, elector)
+            return runner.once()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        if args.dry_run:
-            _load_state(state)
-        for inf in informers:
-            inf.start()
-        if elector is not None:
-            threading.Thread(target=elector.run, args=(stop,), name="npusched-lease", daemon=True).start()
-        sched.run()
+            signal.signal(sig, lambda *_: runner.stop.set())
+        runner.start()
+        runner.stop.wait()
         return 0
     finally:
-        stop.set()
-        if elector is not None:
-            elector.release()
-        if server is not None:
-            server.shutdown()
+        runner.close()
 
 
 def _load_state(state: Any) -> None:
