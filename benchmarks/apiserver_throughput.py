@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from harness import APIServer  # noqa: E402
 from npusched import _core  # noqa: E402
 from npusched.scheduler import Runner, parse  # noqa: E402
-from npusched.scheduler.backend import load_config  # noqa: E402
+from npusched.scheduler.backend import connections_needed, load_config  # noqa: E402
 from story import NAME, NPU, create_object, ensure_namespace, pods  # noqa: E402
 
 NAMESPACE = "bench"
@@ -97,6 +97,7 @@ def main() -> int:
     p.add_argument("--gangs", type=int, default=200, help="pending gangs (PodGroup + members)")
     p.add_argument("--gang-size", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--bind-workers", type=int, default=8, help="as the scheduler's flag")
     p.add_argument("--timeout", type=float, default=1800.0)
     args = p.parse_args()
     bin_dir = os.environ.get("NPUSCHED_E2E_BIN")
@@ -122,8 +123,8 @@ def main() -> int:
 
         runner = Runner(parse(["--kubeconfig", server.kubeconfig, "--scheduler-name", NAME, "--period", "2",
                                "--debounce", "0.2", "--state-configmap", "default/npusched-state",
-                               "--lease", "default/npusched"]),
-                        load_config(server.kubeconfig), identity="bench")
+                               "--lease", "default/npusched", "--bind-workers", str(args.bind_workers)]),
+                        load_config(server.kubeconfig, connections_needed(args.bind_workers)), identity="bench")
         timed = TimedCluster(runner.feed.cluster)
         runner.feed.cluster = timed
         want = {o["metadata"]["name"] for o in workload if o["kind"] == "Pod"}
@@ -147,10 +148,13 @@ def main() -> int:
         placed = sum(1 for n in want if got[n].spec.node_name)
         gang_placed = sum(1 for n in want if n.startswith("gang-") and got[n].spec.node_name)
         unplaced = dict(runner.metrics.unschedulable.values)
+        left = timed.inner.plan(now=int(time.time()))["unschedulable"]
+        example = f"{left[0]['pod']}: {left[0]['reason']}: {left[0]['message']}" if left else ""
         elapsed = last_change - t0
         api_errors = sum(runner.metrics.api_errors.values.values())
 
     print()
+    print(f"bind workers: {args.bind_workers}")
     print("| nodes | pending pods | bound | wall to last bind | pods/s | cycles | cycle time | decisions | rest of the cycle |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(f"| {len(nodes)} | {len(want)} | {placed} | {elapsed:.1f} s | {placed / elapsed:.0f} | {cycle_count} "
@@ -158,6 +162,8 @@ def main() -> int:
           f"| {cycle_total - timed.decide:.2f} s |")
     print(f"gang members bound: {gang_placed} of {args.gangs * args.gang_size}; not placed, by reason: "
           + (", ".join(f"{k[0]} {v:.0f}" for k, v in sorted(unplaced.items())) or "none"))
+    if example:
+        print(f"for example {example}")
     print(f"API errors (attempts): {api_errors:.0f}; model calls: {timed.calls}")
     return 0
 

@@ -281,7 +281,7 @@ class Rig:
     stream once (list, or watch what is new), ``cycle()`` one cycle."""
 
     def __init__(self, fake: FakeBackend, *, dry_run: bool = False, leader: bool = True, namespace: str | None = None,
-                 identity: str = "me", clock: Clock | None = None, out: Any = None) -> None:
+                 identity: str = "me", clock: Clock | None = None, out: Any = None, bind_workers: int = 1) -> None:
         import io
 
         import npusched
@@ -308,7 +308,8 @@ class Rig:
         holder: dict[str, Any] = {}
         acting = lambda: holder["s"].acting()  # noqa: E731
         self.reporter = Reporter(self.api, component="npusched", instance=identity, acting=acting, clock=self.clock)
-        self.binder = Binder(self.api, self.feed, self.reporter, self.metrics, acting=acting, clock=self.clock)
+        self.binder = Binder(self.api, self.feed, self.reporter, self.metrics, acting=acting, clock=self.clock,
+                             workers=bind_workers)
         self.actor = FaultActor(self.api, self.feed, self.reporter, self.metrics, acting=acting)
         self.out = out if out is not None else io.StringIO()
         options = Options(scheduler_name="npusched", namespace=namespace, dry_run=dry_run, debounce=0)

@@ -240,3 +240,23 @@ def test_dry_run_prints_decisions_and_writes_nothing() -> None:
     assert lines[0]["node"] == "n0" and lines[0]["annotations"]["huawei.com/Ascend910"]
     assert [c[0] for c in _writes(fake)] == ["get_configmap"]
     assert "Lease" not in fake.objects and not fake.events()
+
+
+def test_concurrent_binding_binds_what_sequential_binding_binds() -> None:
+    def run(workers: int) -> tuple[dict[str, str], list[dict]]:
+        fake = FakeBackend()
+        small_world(fake, nodes=4)
+        for g in range(3):
+            fake.put(podgroup(f"g{g}", 2))
+            for i in range(2):
+                fake.put(pod(f"g{g}-{i}", 2, group=f"g{g}"))
+        for i in range(8):
+            fake.put(pod(f"single-{i}", 1))
+        r = Rig(fake, bind_workers=workers)
+        counts = r.cycle()
+        assert counts["bound"] == 14, counts
+        names = [f"g{g}-{i}" for g in range(3) for i in range(2)] + [f"single-{i}" for i in range(8)]
+        nodes = {n: fake.pod("serving", n)["spec"]["nodeName"] for n in names}
+        return nodes, json.loads(_state_data(fake)["half-bound-gangs"])
+
+    assert run(4) == run(1)

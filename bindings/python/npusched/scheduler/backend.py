@@ -78,10 +78,22 @@ def _translate(e: BaseException) -> BackendError:
 _ERRORS = (k8s.ApiException, urllib3.exceptions.HTTPError, OSError)
 
 
-def load_config(kubeconfig: str | None) -> k8s.ApiClient:
+def connections_needed(bind_workers: int) -> int:
+    """Connections to keep open to the API server: one per watch, one per
+    binding thread, and a few for the cycle, the Lease and the state. A pool
+    smaller than this discards connections after use, and each new one costs
+    a TLS handshake."""
+    from .informer import STREAMS
+
+    return len(STREAMS) + bind_workers + 4
+
+
+def load_config(kubeconfig: str | None, connections: int = 20) -> k8s.ApiClient:
     """An ApiClient from ``kubeconfig``, else the in-cluster service account,
-    else ``$KUBECONFIG`` / ``~/.kube/config``."""
+    else ``$KUBECONFIG`` / ``~/.kube/config``, keeping up to ``connections``
+    connections open."""
     configuration = k8s.Configuration()
+    configuration.connection_pool_maxsize = connections
     if kubeconfig:
         k8s_config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
     else:

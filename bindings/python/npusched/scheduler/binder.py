@@ -13,7 +13,12 @@ order; at the first failure the rest of the gang waits for the next cycles
 (the plan places them again, counting the bound members as running). A gang
 left with members bound and members unbound gets a record — log, Events on
 the PodGroup and the pod, a metric and an entry in the state ConfigMap — that
-stays until every member it lists is bound or gone.
+stays until the gang is whole again (or entirely gone).
+
+With ``workers`` > 1 the gangs are bound concurrently, ``workers`` at a time
+(the members of one gang always in order, by one thread): the API calls are
+the cycle's cost, and they wait on the network. The records are merged in
+plan order, so what is recorded does not depend on which thread ran first.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import copy
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .api import Api, ApiError
@@ -32,6 +38,8 @@ from .report import Reporter, rfc3339
 __all__ = ["Binder"]
 
 log = logging.getLogger("npusched.scheduler")
+
+_STOPPED = "this replica stopped leading"
 
 
 class BindError(Exception):
@@ -55,9 +63,11 @@ class Binder:
         *,
         acting: Callable[[], bool],
         clock: Callable[[], float] = time.time,
+        workers: int = 1,
     ) -> None:
         self.api, self.feed, self.reporter, self.metrics = api, feed, reporter, metrics
         self.acting, self.clock = acting, clock
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="npusched-bind") if workers > 1 else None
 
     # -- one pod --------------------------------------------------------------
 
@@ -103,29 +113,36 @@ class Binder:
         for b in bindings:
             group = self.feed.group_of(b["pod"]) or f"pod:{b['pod']}"
             by_group.setdefault(group, []).append(b)
+        gangs = list(by_group.items())
+        if self._pool is not None and len(gangs) > 1:
+            outcomes = list(self._pool.map(lambda g: self._gang(*g), gangs))
+        else:
+            outcomes = [self._gang(*g) for g in gangs]
         records = [dict(r) for r in records]
-        for group, members in by_group.items():
-            for i, b in enumerate(members):
-                if not self.acting():
-                    if i > 0 and not group.startswith("pod:"):
-                        # Logged and counted here; the new leader finds the rest pending and binds it.
-                        records = self._record(records, group, [m["pod"] for m in members[:i]],
-                                               [m["pod"] for m in members[i:]], b["pod"], "this replica stopped leading")
-                    return records
-                try:
-                    self.bind_one(b)
-                except BindError as e:
-                    self.metrics.bind_failures.inc(e.step)
-                    log.warning("bind %s to %s failed at %s: %s", b["pod"], b["node"], e.step, e.message)
-                    pod = self.feed.get("Pod", b["pod"])
-                    if pod is not None:
-                        self.reporter.event(pod, "Warning", "FailedBinding", f"binding to {b['node']} failed: {e}")
-                    if not group.startswith("pod:"):
-                        bound = [m["pod"] for m in members[:i]]
-                        unbound = [m["pod"] for m in members[i:]]
-                        records = self._record(records, group, bound, unbound, b["pod"], str(e))
-                    break
+        for (group, members), (done, error) in zip(gangs, outcomes):
+            if error is None or group.startswith("pod:") or (error == _STOPPED and done == 0):
+                continue
+            records = self._record(records, group, [m["pod"] for m in members[:done]],
+                                   [m["pod"] for m in members[done:]], members[done]["pod"], error)
         return records
+
+    def _gang(self, group: str, members: list[dict[str, Any]]) -> tuple[int, str | None]:
+        """Binds one gang's members in order; returns how many were bound and,
+        when it stopped early, why."""
+        for i, b in enumerate(members):
+            if not self.acting():
+                # Logged and counted by the caller; the new leader finds the rest pending and binds it.
+                return i, _STOPPED
+            try:
+                self.bind_one(b)
+            except BindError as e:
+                self.metrics.bind_failures.inc(e.step)
+                log.warning("bind %s to %s failed at %s: %s", b["pod"], b["node"], e.step, e.message)
+                pod = self.feed.get("Pod", b["pod"])
+                if pod is not None:
+                    self.reporter.event(pod, "Warning", "FailedBinding", f"binding to {b['node']} failed: {e}")
+                return i, str(e)
+        return len(members), None
 
     def _record(
         self, records: list[dict[str, Any]], group: str, bound: list[str], unbound: list[str], failed: str, error: str

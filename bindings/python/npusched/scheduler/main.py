@@ -53,6 +53,16 @@ def _port(text: str) -> int:
     return v
 
 
+def _workers(text: str) -> int:
+    try:
+        v = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 1 <= v <= 64:
+        raise argparse.ArgumentTypeError(f"out of range (1..64): {text}")
+    return v
+
+
 def _name(text: str) -> str:
     if len(text) > 253 or not _DNS_SUBDOMAIN.match(text):
         raise argparse.ArgumentTypeError(f"not a Kubernetes object name (lower-case DNS subdomain): {text!r}")
@@ -85,6 +95,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "Events, state, lease)")
     p.add_argument("--metrics-port", type=_port, default=0, metavar="PORT",
                    help="serve Prometheus metrics on :PORT/metrics (default 0: off)")
+    p.add_argument("--bind-workers", type=_workers, default=8, metavar="N",
+                   help="bind up to N gangs at once (1..64, default 8); the members of one gang always in order")
     p.add_argument("--period", type=_positive, default=5.0, metavar="SECONDS",
                    help="run a cycle at least this often (default 5)")
     p.add_argument("--debounce", type=_non_negative, default=0.2, metavar="SECONDS",
@@ -154,7 +166,7 @@ class Runner:
             renew_deadline=args.renew_deadline, retry_period=args.retry_period)
         acting = self.acting
         reporter = Reporter(api, component=args.scheduler_name, instance=self.identity, acting=acting)
-        binder = Binder(api, feed, reporter, metrics, acting=acting)
+        binder = Binder(api, feed, reporter, metrics, acting=acting, workers=args.bind_workers)
         actor = FaultActor(api, feed, reporter, metrics, acting=acting)
         options = Options(scheduler_name=args.scheduler_name, namespace=args.namespace, period=args.period,
                           debounce=args.debounce, dry_run=args.dry_run, once=args.once)
@@ -221,10 +233,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(threadName)s %(message)s")
-    from .backend import load_config
+    from .backend import connections_needed, load_config
 
     try:
-        api_client = load_config(args.kubeconfig)
+        api_client = load_config(args.kubeconfig, connections=connections_needed(args.bind_workers))
     except Exception as e:  # the config loaders raise several kinds
         print(f"npusched scheduler: error: no usable Kubernetes configuration: {e}", file=sys.stderr)
         return 2
