@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "json_input.hpp"
+
 namespace npusched::k8s::detail {
 
 namespace {
@@ -132,14 +134,9 @@ void add_objects(std::vector<document>& out, std::string source, ojson value, bo
 }
 
 result<std::vector<document>> read_json(const source_document& in) {
-  ojson value;
-  try {
-    value = ojson::parse(in.text);
-  } catch (const ojson::parse_error& e) {
-    std::string what = e.what();
-    if (auto pos = what.find("] "); pos != std::string::npos) what.erase(0, pos + 2);
-    return error{in.name, fmt::format("malformed JSON at offset {}: {}", e.byte, what)};
-  }
+  auto parsed = parse_json_value<ojson>(in.text, in.name);
+  if (!parsed.ok()) return parsed.err();
+  ojson value = std::move(*parsed);
   std::vector<document> out;
   if (value.is_array()) {
     add_objects(out, in.name, std::move(value), true);
@@ -155,7 +152,8 @@ result<std::vector<document>> read_yaml(const source_document& in) {
     nodes = YAML::LoadAll(in.text);
   } catch (const YAML::Exception& e) {
     return error{fmt::format("{}[{}]", in.name, document_at_line(in.text, e.mark.line)),
-                 fmt::format("malformed YAML at line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg)};
+                 fmt::format("malformed YAML at line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg),
+                 error_code::malformed_document};
   }
   std::vector<document> out;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -164,8 +162,9 @@ result<std::vector<document>> read_yaml(const source_document& in) {
     try {
       value = to_json(nodes[i]);
     } catch (const yaml_failure& f) {
-      return error{source, fmt::format("malformed YAML at line {}, column {}: {}", f.mark.line + 1,
-                                       f.mark.column + 1, f.message)};
+      return error{source,
+                   fmt::format("malformed YAML at line {}, column {}: {}", f.mark.line + 1, f.mark.column + 1, f.message),
+                   error_code::malformed_document};
     }
     if (value.is_null()) continue;
     add_objects(out, source, std::move(value), false);
@@ -173,12 +172,19 @@ result<std::vector<document>> read_yaml(const source_document& in) {
   return out;
 }
 
-}  // namespace
-
-result<std::vector<document>> read_documents(const source_document& in) {
+/// A document's text, JSON when it starts with `{` or `[`, else YAML.
+result<std::vector<document>> read_text(const source_document& in) {
   const std::size_t first = in.text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && (in.text[first] == '{' || in.text[first] == '[')) return read_json(in);
   return read_yaml(in);
+}
+
+}  // namespace
+
+result<std::vector<document>> read_documents(const source_document& in) {
+  if (auto e = check_size(in.text, in.name)) return *e;
+  if (skip_bom(in.text).size() != in.text.size()) return read_text(source_document{in.name, in.text.substr(3)});
+  return read_text(in);
 }
 
 }  // namespace npusched::k8s::detail
