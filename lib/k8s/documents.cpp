@@ -8,9 +8,11 @@
 #include <string_view>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "json_input.hpp"
+#include "npusched/k8s/limits.hpp"
 
 namespace npusched::k8s::detail {
 
@@ -61,9 +63,14 @@ ojson plain_scalar(const std::string& s) {
 struct yaml_failure {
   YAML::Mark mark;
   std::string message;
+  error_code code = error_code::malformed_document;
 };
 
-ojson to_json(const YAML::Node& n) {
+/// `n` as JSON; `depth` is its nesting level (1 for a document's root), held
+/// to the limit JSON documents have.
+ojson to_json(const YAML::Node& n, std::size_t depth = 1) {
+  if ((n.IsSequence() || n.IsMap()) && depth > max_nesting_depth)
+    throw yaml_failure{n.Mark(), too_deep_message(), error_code::limit_exceeded};
   switch (n.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null: return nullptr;
@@ -74,7 +81,7 @@ ojson to_json(const YAML::Node& n) {
     }
     case YAML::NodeType::Sequence: {
       ojson a = ojson::array();
-      for (const auto& e : n) a.push_back(to_json(e));
+      for (const auto& e : n) a.push_back(to_json(e, depth + 1));
       return a;
     }
     case YAML::NodeType::Map: {
@@ -83,7 +90,7 @@ ojson to_json(const YAML::Node& n) {
         if (!kv.first.IsScalar()) throw yaml_failure{kv.first.Mark(), "a mapping key must be a scalar"};
         const std::string key = kv.first.Scalar();
         if (o.contains(key)) throw yaml_failure{kv.first.Mark(), fmt::format("duplicate key \"{}\"", key)};
-        o[key] = to_json(kv.second);
+        o[key] = to_json(kv.second, depth + 1);
       }
       return o;
     }
@@ -150,6 +157,10 @@ result<std::vector<document>> read_yaml(const source_document& in) {
   std::vector<YAML::Node> nodes;
   try {
     nodes = YAML::LoadAll(in.text);
+  } catch (const YAML::DeepRecursion& e) {
+    return error{fmt::format("{}[{}]", in.name, document_at_line(in.text, e.mark.line)),
+                 fmt::format("YAML at line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, too_deep_message()),
+                 error_code::limit_exceeded};
   } catch (const YAML::Exception& e) {
     return error{fmt::format("{}[{}]", in.name, document_at_line(in.text, e.mark.line)),
                  fmt::format("malformed YAML at line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg),
@@ -162,9 +173,11 @@ result<std::vector<document>> read_yaml(const source_document& in) {
     try {
       value = to_json(nodes[i]);
     } catch (const yaml_failure& f) {
+      const bool limit = f.code == error_code::limit_exceeded;
       return error{source,
-                   fmt::format("malformed YAML at line {}, column {}: {}", f.mark.line + 1, f.mark.column + 1, f.message),
-                   error_code::malformed_document};
+                   fmt::format("{}YAML at line {}, column {}: {}", limit ? "" : "malformed ", f.mark.line + 1,
+                               f.mark.column + 1, f.message),
+                   f.code};
     }
     if (value.is_null()) continue;
     add_objects(out, source, std::move(value), false);

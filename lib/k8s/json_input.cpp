@@ -160,8 +160,7 @@ class checker {
   bool open(bool object) {
     (void)value();
     if (stack_.size() >= max_nesting_depth)
-      return stop(where(), error_code::limit_exceeded,
-                  fmt::format("nested deeper than {} levels of arrays and objects", max_nesting_depth));
+      return stop(where(), error_code::limit_exceeded, too_deep_message());
     stack_.push_back(frame{object, false, 0, {}, {}});
     return true;
   }
@@ -298,6 +297,10 @@ std::string bounded_message(std::string message) {
   message.resize(cut);
   message += "…";
   return message;
+}
+
+std::string too_deep_message() {
+  return fmt::format("nested deeper than {} levels of arrays and objects", max_nesting_depth);
 }
 
 std::string_view skip_bom(std::string_view text) {

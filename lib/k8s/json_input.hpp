@@ -45,6 +45,10 @@ namespace npusched::k8s::detail {
 /// `message` cut to at most `max_message_bytes` on a UTF-8 boundary, with `…`.
 [[nodiscard]] std::string bounded_message(std::string message);
 
+/// The message of a document nested deeper than `max_nesting_depth`, for
+/// JSON and YAML readers alike.
+[[nodiscard]] std::string too_deep_message();
+
 /// `text` without a leading UTF-8 byte-order mark.
 [[nodiscard]] std::string_view skip_bom(std::string_view text);
 
