@@ -69,7 +69,7 @@ struct state_failure {
 };
 
 [[noreturn]] void bad(std::string path, std::string message, error_code code = error_code::invalid_value) {
-  throw state_failure{{std::move(path), std::move(message), code}};
+  throw state_failure{{std::move(path), detail::bounded_message(std::move(message)), code}};
 }
 
 const json& field(const json& obj, const std::string& path, const char* key) {
