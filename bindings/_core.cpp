@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "npusched/k8s/explain.hpp"
+#include "npusched/k8s/limits.hpp"
 #include "npusched/k8s/live.hpp"
 #include "npusched/k8s/ome.hpp"
 #include "npusched/k8s/picture.hpp"
@@ -28,6 +29,12 @@ namespace py = pybind11;
 
 namespace {
 
+// Messages and paths quote input; bytes that are not UTF-8 become escapes
+// instead of a UnicodeDecodeError.
+py::str text(const std::string& s) {
+  return py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "backslashreplace"));
+}
+
 // Errors map once, here. A `result` error is bad input by definition, so
 // `bad_result_access` becomes npusched.InvalidInput. The class is defined in
 // Python (npusched/_errors.py) and looked up when raised: no cached state.
@@ -36,9 +43,9 @@ void translate_errors(std::exception_ptr p) {
     if (p) std::rethrow_exception(p);
   } catch (const npusched::bad_result_access& e) {
     const py::object cls = py::module_::import("npusched._errors").attr("InvalidInput");
-    const py::object exc = cls(e.what());
+    const py::object exc = cls(text(e.what()));
     exc.attr("code") = std::string(npusched::to_string(e.err().code));
-    exc.attr("path") = e.err().path;
+    exc.attr("path") = text(e.err().path);
     PyErr_SetObject(cls.ptr(), exc.ptr());
   }
 }
@@ -77,6 +84,8 @@ npusched::k8s::ome_expansion expanded(const documents& docs, const std::string& 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "npusched's compiled core. Private: use the `npusched` package.";
   py::register_local_exception_translator(translate_errors);
+  m.attr("MAX_INPUT_BYTES") = npusched::k8s::max_input_bytes;
+  m.attr("MAX_NESTING_DEPTH") = npusched::k8s::max_nesting_depth;
 
   using npusched::k8s::live_cluster;
   py::class_<live_cluster>(m, "LiveCluster",

@@ -44,17 +44,31 @@ enum class error_code : std::uint8_t {
   return "invalid_value";
 }
 
-/// An input error. `path` names the object and field, e.g.
-/// `items[3].metadata.name`; `message` says what is wrong with it; `code`
-/// what kind of error it is.
+/// An input error. `path` names the field, e.g. `items[3].metadata.name`;
+/// `message` says what is wrong with it; `code` what kind of error it is.
+/// `object` names the object the field is in when it is known (`Pod
+/// serving/llama-decode-0`), so a reader need not count a List's items;
+/// `path` then starts with that object's place (`items[3]`).
 struct error {
   std::string path;
   std::string message;
   error_code code = error_code::invalid_value;
+  std::string object{};
 
-  /// `"<path>: <message>"`, or just the message when the path is empty.
+  /// `"<path>: <message>"`, or just the message when the path is empty;
+  /// with an object, `"<object> (<place>): <rest of path>: <message>"`,
+  /// e.g. `Pod serving/d-0 (items[3]): spec.priority: out of the int32 range`.
   [[nodiscard]] std::string what() const {
-    return path.empty() ? message : path + ": " + message;
+    std::string where = path;
+    if (!object.empty()) {
+      const std::size_t close = path.find(']');
+      const std::size_t cut = close == std::string::npos ? path.size() : close + 1;
+      std::string_view rest = std::string_view(path).substr(cut);
+      if (rest.starts_with('.')) rest.remove_prefix(1);
+      where = object + " (" + path.substr(0, cut) + ")";
+      if (!rest.empty()) where += ": " + std::string(rest);
+    }
+    return where.empty() ? message : where + ": " + message;
   }
   friend bool operator==(const error&, const error&) = default;
 };

@@ -618,7 +618,7 @@ std::optional<error> validate_fault_state(const fault_state& s) {
   for (std::size_t j = 0; j < s.jobs.size(); ++j) {
     const auto& r = s.jobs[j];
     if (r.job.empty()) return error{fmt::format("jobs[{}].job", j), "must not be empty"};
-    if (!names.insert(r.job).second) return error{fmt::format("jobs[{}].job", j), "duplicate job " + r.job};
+    if (!names.insert(r.job).second) return error{fmt::format("jobs[{}].job", j), "duplicate job " + r.job, error_code::duplicate};
     if (!in_range(scope_names, r.scope))
       return error{fmt::format("jobs[{}].scope", j), fmt::format("{} is not 0, 1 or 2", static_cast<int>(r.scope))};
     if (!in_range(deletion_mode_names, r.delete_mode))
@@ -628,11 +628,13 @@ std::optional<error> validate_fault_state(const fault_state& s) {
     for (std::size_t t = 0; t < r.tasks.size(); ++t) {
       if (r.tasks[t].pod.empty()) return error{fmt::format("jobs[{}].tasks[{}].pod", j, t), "must not be empty"};
       if (!pods.insert(r.tasks[t].pod).second)
-        return error{fmt::format("jobs[{}].tasks[{}].pod", j, t), "duplicate pod " + r.tasks[t].pod};
+        return error{fmt::format("jobs[{}].tasks[{}].pod", j, t), "duplicate pod " + r.tasks[t].pod,
+                     error_code::duplicate};
     }
   }
   for (const auto& [job, b] : s.retries)
-    if (b.remaining < 0) return error{fmt::format("retries[\"{}\"].remaining", job), "must not be negative"};
+    if (b.remaining < 0) return error{fmt::format("retries[\"{}\"].remaining", job), "must not be negative",
+                                          error_code::out_of_range};
   return std::nullopt;
 }
 

@@ -8,7 +8,11 @@
 #include <string_view>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
+
+#include "json_input.hpp"
+#include "npusched/k8s/limits.hpp"
 
 namespace npusched::k8s::detail {
 
@@ -59,9 +63,14 @@ ojson plain_scalar(const std::string& s) {
 struct yaml_failure {
   YAML::Mark mark;
   std::string message;
+  error_code code = error_code::malformed_document;
 };
 
-ojson to_json(const YAML::Node& n) {
+/// `n` as JSON; `depth` is its nesting level (1 for a document's root), held
+/// to the limit JSON documents have.
+ojson to_json(const YAML::Node& n, std::size_t depth = 1) {
+  if ((n.IsSequence() || n.IsMap()) && depth > max_nesting_depth)
+    throw yaml_failure{n.Mark(), too_deep_message(), error_code::limit_exceeded};
   switch (n.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null: return nullptr;
@@ -72,7 +81,7 @@ ojson to_json(const YAML::Node& n) {
     }
     case YAML::NodeType::Sequence: {
       ojson a = ojson::array();
-      for (const auto& e : n) a.push_back(to_json(e));
+      for (const auto& e : n) a.push_back(to_json(e, depth + 1));
       return a;
     }
     case YAML::NodeType::Map: {
@@ -81,7 +90,7 @@ ojson to_json(const YAML::Node& n) {
         if (!kv.first.IsScalar()) throw yaml_failure{kv.first.Mark(), "a mapping key must be a scalar"};
         const std::string key = kv.first.Scalar();
         if (o.contains(key)) throw yaml_failure{kv.first.Mark(), fmt::format("duplicate key \"{}\"", key)};
-        o[key] = to_json(kv.second);
+        o[key] = to_json(kv.second, depth + 1);
       }
       return o;
     }
@@ -132,14 +141,9 @@ void add_objects(std::vector<document>& out, std::string source, ojson value, bo
 }
 
 result<std::vector<document>> read_json(const source_document& in) {
-  ojson value;
-  try {
-    value = ojson::parse(in.text);
-  } catch (const ojson::parse_error& e) {
-    std::string what = e.what();
-    if (auto pos = what.find("] "); pos != std::string::npos) what.erase(0, pos + 2);
-    return error{in.name, fmt::format("malformed JSON at offset {}: {}", e.byte, what)};
-  }
+  auto parsed = parse_json_value<ojson>(in.text, in.name);
+  if (!parsed.ok()) return parsed.err();
+  ojson value = std::move(*parsed);
   std::vector<document> out;
   if (value.is_array()) {
     add_objects(out, in.name, std::move(value), true);
@@ -153,9 +157,14 @@ result<std::vector<document>> read_yaml(const source_document& in) {
   std::vector<YAML::Node> nodes;
   try {
     nodes = YAML::LoadAll(in.text);
+  } catch (const YAML::DeepRecursion& e) {
+    return error{fmt::format("{}[{}]", in.name, document_at_line(in.text, e.mark.line)),
+                 fmt::format("YAML at line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, too_deep_message()),
+                 error_code::limit_exceeded};
   } catch (const YAML::Exception& e) {
     return error{fmt::format("{}[{}]", in.name, document_at_line(in.text, e.mark.line)),
-                 fmt::format("malformed YAML at line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg)};
+                 fmt::format("malformed YAML at line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg),
+                 error_code::malformed_document};
   }
   std::vector<document> out;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
@@ -164,8 +173,11 @@ result<std::vector<document>> read_yaml(const source_document& in) {
     try {
       value = to_json(nodes[i]);
     } catch (const yaml_failure& f) {
-      return error{source, fmt::format("malformed YAML at line {}, column {}: {}", f.mark.line + 1,
-                                       f.mark.column + 1, f.message)};
+      const bool limit = f.code == error_code::limit_exceeded;
+      return error{source,
+                   fmt::format("{}YAML at line {}, column {}: {}", limit ? "" : "malformed ", f.mark.line + 1,
+                               f.mark.column + 1, f.message),
+                   f.code};
     }
     if (value.is_null()) continue;
     add_objects(out, source, std::move(value), false);
@@ -173,12 +185,19 @@ result<std::vector<document>> read_yaml(const source_document& in) {
   return out;
 }
 
-}  // namespace
-
-result<std::vector<document>> read_documents(const source_document& in) {
+/// A document's text, JSON when it starts with `{` or `[`, else YAML.
+result<std::vector<document>> read_text(const source_document& in) {
   const std::size_t first = in.text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && (in.text[first] == '{' || in.text[first] == '[')) return read_json(in);
   return read_yaml(in);
+}
+
+}  // namespace
+
+result<std::vector<document>> read_documents(const source_document& in) {
+  if (auto e = check_size(in.text, in.name)) return *e;
+  if (skip_bom(in.text).size() != in.text.size()) return read_text(source_document{in.name, in.text.substr(3)});
+  return read_text(in);
 }
 
 }  // namespace npusched::k8s::detail

@@ -1,9 +1,12 @@
 // The fault state and fault report as JSON, and the `npusched faults` pipeline.
 
+#include <limits>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "detail.hpp"
+#include "json_input.hpp"
 #include "encode_services.hpp"
 #include "npusched/k8s/fault_state_json.hpp"
 
@@ -59,34 +62,50 @@ ojson state_object(const fault_state& s) {
   return out;
 }
 
-// Reading the state back: every field is checked and named.
+// Reading the state back: every field is checked and named, every integer
+// range-checked into its type.
 struct state_failure {
   error err;
 };
 
-[[noreturn]] void bad(std::string path, std::string message) { throw state_failure{{std::move(path), std::move(message)}}; }
+[[noreturn]] void bad(std::string path, std::string message, error_code code = error_code::invalid_value) {
+  throw state_failure{{std::move(path), detail::bounded_message(std::move(message)), code}};
+}
 
 const json& field(const json& obj, const std::string& path, const char* key) {
-  if (!obj.contains(key)) bad(path + "." + key, "missing");
+  if (!obj.contains(key)) bad(path + "." + key, "missing", error_code::missing_field);
   return obj[key];
+}
+[[noreturn]] void wrong(const std::string& path, std::string_view want, const json& v) {
+  bad(path, fmt::format("expected {}, got {}", want, v.type_name()), error_code::wrong_type);
 }
 std::string str(const json& obj, const std::string& path, const char* key) {
   const json& v = field(obj, path, key);
-  if (!v.is_string()) bad(path + "." + key, fmt::format("expected a string, got {}", v.type_name()));
+  if (!v.is_string()) wrong(path + "." + key, "a string", v);
   return v.get<std::string>();
 }
-std::int64_t num(const json& obj, const std::string& path, const char* key) {
-  const json& v = field(obj, path, key);
-  if (!v.is_number_integer()) bad(path + "." + key, fmt::format("expected an integer, got {}", v.type_name()));
-  return v.get<std::int64_t>();
+/// An integer in `lo..hi`, whichever JSON integer form it has (an unsigned
+/// one beyond int64 included), or a named failure.
+std::int64_t integer_in(const json& v, const std::string& path, std::int64_t lo, std::int64_t hi) {
+  if (!v.is_number_integer()) wrong(path, "an integer", v);
+  const bool too_big = v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi);
+  if (too_big || (!v.is_number_unsigned() && (v.get<std::int64_t>() < lo || v.get<std::int64_t>() > hi)))
+    bad(path, fmt::format("{} is out of range ({}..{})", v.dump(), lo, hi), error_code::out_of_range);
+  return v.is_number_unsigned() ? static_cast<std::int64_t>(v.get<std::uint64_t>()) : v.get<std::int64_t>();
+}
+constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
+/// A unix time in seconds: `0 ..` the largest int64.
+std::int64_t seconds(const json& obj, const std::string& path, const char* key) {
+  return integer_in(field(obj, path, key), path + "." + key, 0, int64_max);
 }
 bool flag(const json& obj, const std::string& path, const char* key) {
   const json& v = field(obj, path, key);
-  if (!v.is_boolean()) bad(path + "." + key, fmt::format("expected true or false, got {}", v.type_name()));
+  if (!v.is_boolean()) wrong(path + "." + key, "true or false", v);
   return v.get<bool>();
 }
 void expect(const json& v, json::value_t t, const std::string& path, const char* what) {
-  if (v.type() != t) bad(path, fmt::format("expected {}, got {}", what, v.type_name()));
+  if (v.type() != t) wrong(path, what, v);
 }
 
 fault_state read_state(const json& doc) {
@@ -102,16 +121,17 @@ fault_state read_state(const json& doc) {
     fault_job_record r;
     r.job = str(o, path, "job");
     r.owner_uid = str(o, path, "owner_uid");
-    r.fault_time = num(o, path, "fault_time");
-    r.deletion_done = num(o, path, "deletion_done");
+    r.fault_time = seconds(o, path, "fault_time");
+    r.deletion_done = seconds(o, path, "deletion_done");
     const std::string mode = str(o, path, "delete_mode");
     const auto delete_mode = parse_deletion_mode(mode);
-    if (!delete_mode) bad(path + ".delete_mode", fmt::format("\"{}\" is not grace, force or annotate", mode));
+    if (!delete_mode)
+      bad(path + ".delete_mode", fmt::format("\"{}\" is not grace, force or annotate", mode), error_code::unknown_value);
     r.delete_mode = *delete_mode;
     r.delete_executed = flag(o, path, "delete_executed");
-    const std::int64_t level = num(o, path, "scope");
-    const auto scope = parse_rescheduling_scope(level);
-    if (!scope) bad(path + ".scope", fmt::format("{} is not 0, 1 or 2", level));
+    const json& level = field(o, path, "scope");
+    const auto scope = parse_rescheduling_scope(integer_in(level, path + ".scope", 0, 2));
+    if (!scope) bad(path + ".scope", fmt::format("{} is not 0, 1 or 2", level.dump()), error_code::unknown_value);
     r.scope = *scope;
     const json& tasks = field(o, path, "tasks");
     expect(tasks, json::value_t::array, path + ".tasks", "an array");
@@ -123,18 +143,18 @@ fault_state read_state(const json& doc) {
       task.pod = str(to, tpath, "pod");
       task.uid = str(to, tpath, "uid");
       task.node = str(to, tpath, "node");
-      task.created = num(to, tpath, "created");
+      task.created = seconds(to, tpath, "created");
       const json& f = field(to, tpath, "fault");
       if (!f.is_null()) {
-        if (!f.is_string()) bad(tpath + ".fault", "expected a fault type or null");
+        if (!f.is_string()) wrong(tpath + ".fault", "a fault type or null", f);
         task.fault = parse_fault_type(f.get<std::string>());
-        if (!task.fault) bad(tpath + ".fault", fmt::format("\"{}\" is not a fault type", f.get<std::string>()));
+        if (!task.fault)
+          bad(tpath + ".fault", fmt::format("\"{}\" is not a fault type", f.get<std::string>()), error_code::unknown_value);
       }
       task.deleted = flag(to, tpath, "deleted");
       const json& rank = field(to, tpath, "rank");
       if (!rank.is_null()) {
-        if (!rank.is_number_integer()) bad(tpath + ".rank", "expected an integer or null");
-        task.rank = rank.get<int>();
+        task.rank = static_cast<int>(integer_in(rank, tpath + ".rank", 0, int32_max));
       }
       r.tasks.push_back(std::move(task));
     }
@@ -143,17 +163,16 @@ fault_state read_state(const json& doc) {
   const json& retries = field(doc, root, "retries");
   expect(retries, json::value_t::object, root + ".retries", "an object");
   for (const auto& [job, b] : retries.items()) {
-    const std::string path = fmt::format("{}.retries[\"{}\"]", root, job);
+    const std::string path = detail::key_path(root + ".retries", job);
     expect(b, json::value_t::object, path, "an object");
-    s.retries[job] = retry_budget{str(b, path, "owner_uid"), static_cast<int>(num(b, path, "remaining"))};
+    const auto remaining = integer_in(field(b, path, "remaining"), path + ".remaining", 0, int32_max);
+    s.retries[job] = retry_budget{str(b, path, "owner_uid"), static_cast<int>(remaining)};
   }
   const json& link_down = field(doc, root, "link_down");
   expect(link_down, json::value_t::object, root + ".link_down", "an object");
-  for (const auto& [node, t] : link_down.items()) {
-    if (!t.is_number_integer()) bad(fmt::format("{}.link_down[\"{}\"]", root, node), "expected an integer");
-    s.link_down[node] = t.get<std::int64_t>();
-  }
-  if (auto e = validate_fault_state(s)) bad(root + "." + e->path, e->message);
+  for (const auto& [node, t] : link_down.items())
+    s.link_down[node] = integer_in(t, detail::key_path(root + ".link_down", node), 0, int64_max);
+  if (auto e = validate_fault_state(s)) bad(root + "." + e->path, e->message, e->code);
   return s;
 }
 
@@ -163,10 +182,10 @@ std::string encode_fault_state(const fault_state& s) { return dump(state_object(
 
 result<fault_state> decode_fault_state(std::string_view text) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return fault_state{};
-  const json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded()) return error{"state", "malformed JSON"};
+  auto doc = detail::parse_json_value<json>(text, "state");
+  if (!doc.ok()) return doc.err();
   try {
-    return read_state(doc);
+    return read_state(*doc);
   } catch (const state_failure& f) {
     return f.err;
   }

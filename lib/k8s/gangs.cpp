@@ -55,9 +55,7 @@ podgroup_object read_podgroup(const json_view& item) {
   g.m = read_meta(item, "default");
   read_job_keys(item, g.labels, g.annotations);
   if (auto spec = opt_object(item, "spec")) {
-    g.min_member = opt_int(*spec, "minMember");
-    if (g.min_member && *g.min_member < 0)
-      fail(spec->where() + ".minMember", error_code::out_of_range, "must not be negative");
+    g.min_member = opt_int(*spec, "minMember", 0, INT32_MAX);  // int32 in Volcano's API
     if (auto res = opt_object(*spec, "minResources")) {
       if (auto text = opt_quantity_text(*res, npu_resource)) {
         auto k = npu_count(*text);
@@ -80,7 +78,7 @@ replicaset_object read_replicaset(const json_view& item) {
   const auto md = *opt_object(item, "metadata");
   replicaset_object r;
   r.key = std::string(opt_string(md, "namespace").value_or("default")) + "/" + std::string(*opt_string(md, "name"));
-  if (auto spec = opt_object(item, "spec")) r.replicas = opt_int(*spec, "replicas").value_or(1);  // the Kubernetes default
+  if (auto spec = opt_object(item, "spec")) r.replicas = opt_int(*spec, "replicas", 0, INT32_MAX).value_or(1);  // the Kubernetes default
   if (r.replicas < 0) fail(item.where() + ".spec.replicas", error_code::out_of_range, "must not be negative");
   return r;
 }

@@ -6,8 +6,10 @@
 #include <climits>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include "json_input.hpp"
 #include "objects.hpp"
 
 namespace npusched::k8s::detail {
@@ -33,6 +35,9 @@ init_params read_init_params(std::string_view text, const std::string& path) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
+  } catch (const YAML::DeepRecursion& e) {
+    fail(path, error_code::limit_exceeded,
+         fmt::format("YAML at line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, too_deep_message()));
   } catch (const YAML::Exception& e) {
     fail(path, error_code::malformed_document,
          fmt::format("not valid YAML: line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg));

@@ -7,13 +7,14 @@
 #include <fmt/format.h>
 
 #include "detail.hpp"
+#include "json_input.hpp"
 
 namespace npusched::k8s::detail {
 
 using simdjson::dom::element_type;
 
 void fail(std::string path, error_code code, std::string message) {
-  throw decode_failure{error{std::move(path), std::move(message), code}};
+  throw decode_failure{error{std::move(path), bounded_message(std::move(message)), code}};
 }
 
 std::string json_path::str() const {
@@ -93,12 +94,19 @@ std::optional<bool> opt_bool(const json_view& obj, std::string_view key) {
   return b;
 }
 
-std::optional<std::int64_t> opt_int(const json_view& obj, std::string_view key) {
+std::optional<std::int64_t> opt_int(const json_view& obj, std::string_view key, std::int64_t lo, std::int64_t hi) {
   auto c = member(obj, key);
   if (!c) return std::nullopt;
+  const auto out_of_range = [&](const auto v) {
+    fail(c->where(), error_code::out_of_range, fmt::format("{} is out of range ({}..{})", v, lo, hi));
+  };
   switch (c->value.type()) {
-    case element_type::INT64: return std::int64_t(c->value);
-    case element_type::UINT64: fail(c->where(), error_code::out_of_range, "out of range");
+    case element_type::INT64: {
+      const auto v = std::int64_t(c->value);
+      if (v < lo || v > hi) out_of_range(v);
+      return v;
+    }
+    case element_type::UINT64: out_of_range(std::uint64_t(c->value));
     default: fail_type(*c, "an integer");
   }
 }
@@ -145,9 +153,9 @@ std::optional<std::int64_t> opt_scaled_quantity(const json_view& obj, std::strin
 }
 
 std::optional<simdjson::dom::element> parse_inner(simdjson::dom::parser& parser, std::string_view text) {
-  simdjson::dom::element e;
-  if (parser.parse(text.data(), text.size(), true).get(e) != simdjson::SUCCESS) return std::nullopt;
-  return e;
+  auto e = parse_json(parser, text, "");
+  if (!e.ok()) return std::nullopt;
+  return *e;
 }
 
 }  // namespace npusched::k8s::detail

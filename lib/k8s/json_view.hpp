@@ -70,7 +70,10 @@ struct json_view {
 [[nodiscard]] std::optional<json_view> opt_array(const json_view& obj, std::string_view key);
 [[nodiscard]] std::optional<std::string_view> opt_string(const json_view& obj, std::string_view key);
 [[nodiscard]] std::optional<bool> opt_bool(const json_view& obj, std::string_view key);
-[[nodiscard]] std::optional<std::int64_t> opt_int(const json_view& obj, std::string_view key);
+/// An integer in `lo..hi` (the field's real type), or an `out_of_range`
+/// failure giving that range; a fraction is `wrong_type`.
+[[nodiscard]] std::optional<std::int64_t> opt_int(const json_view& obj, std::string_view key, std::int64_t lo,
+                                                  std::int64_t hi);
 /// `v` itself as a string / object, or a `wrong_type` failure.
 [[nodiscard]] std::string_view as_string(const json_view& v);
 void expect_object(const json_view& v);
@@ -95,8 +98,9 @@ using string_pairs = std::vector<std::pair<std::string, std::string>>;
 [[nodiscard]] std::optional<std::int64_t> opt_scaled_quantity(const json_view& obj, std::string_view key,
                                                               int scale_exp10);
 
-/// Parses `text` with `parser`, or fails at `path` with `malformed_document`
-/// (`what` names the thing: "not valid JSON"). Used for JSON inside strings.
+/// Parses `text` with `parser` under the rules of every outside document
+/// (json_input.hpp: limits, numbers, no key twice), or nothing. Used for
+/// JSON inside strings, whose readers fail closed with their own message.
 [[nodiscard]] std::optional<simdjson::dom::element> parse_inner(simdjson::dom::parser& parser, std::string_view text);
 
 // ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "json_input.hpp"
 #include "model.hpp"
 
 namespace npusched::k8s {
@@ -98,9 +99,9 @@ std::optional<error> live_cluster::load(std::string_view list_json) {
 
 result<event_result> live_cluster::apply(event_type type, std::string_view object_json) {
   std::unique_lock lock(impl_->mutex);
-  simdjson::dom::element doc;
-  if (impl_->parser.parse(object_json.data(), object_json.size(), true).get(doc))
-    return error{"object", "malformed JSON", error_code::malformed_document};
+  auto parsed = detail::parse_json(impl_->parser, object_json, "object");
+  if (!parsed.ok()) return parsed.err();
+  const simdjson::dom::element doc = *parsed;
   try {
     return impl_->apply_one(type, detail::root_view(doc, "object"));
   } catch (const detail::decode_failure& f) {
@@ -110,9 +111,9 @@ result<event_result> live_cluster::apply(event_type type, std::string_view objec
 
 result<std::vector<event_result>> live_cluster::apply_many(std::string_view events_json) {
   std::unique_lock lock(impl_->mutex);
-  simdjson::dom::element doc;
-  if (impl_->parser.parse(events_json.data(), events_json.size(), true).get(doc))
-    return error{"events", "malformed JSON", error_code::malformed_document};
+  auto parsed = detail::parse_json(impl_->parser, events_json, "events");
+  if (!parsed.ok()) return parsed.err();
+  const simdjson::dom::element doc = *parsed;
   const detail::json_view root = detail::root_view(doc, "events");
   if (!root.is_array()) return error{"events", fmt::format("expected an array, got {}", detail::type_name(doc)),
                                      error_code::wrong_type};

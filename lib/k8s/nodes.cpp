@@ -33,15 +33,19 @@ base_device_infos read_base_infos(std::string_view text, simdjson::dom::parser& 
   };
   auto doc = parse_inner(inner, text);
   simdjson::dom::object obj;
+  if (!doc) {
+    // A chip listed twice is a reason of its own: the checked parse refuses
+    // any repeated key, so look for the first one met a second time.
+    simdjson::dom::object raw;
+    if (inner.parse(text.data(), text.size(), true).get(raw) == simdjson::SUCCESS) {
+      std::unordered_set<std::string_view> keys;
+      for (auto f : raw)
+        if (!keys.insert(f.key).second)
+          return problem("duplicate_chip", fmt::format("baseDeviceInfos lists \"{}\" more than once", f.key));
+    }
+  }
   if (!doc || doc->get(obj) != simdjson::SUCCESS)
     return problem("bad_device_info", "the baseDeviceInfos annotation is not a JSON object");
-  {
-    // The first key met a second time, in document order.
-    std::unordered_set<std::string_view> keys;
-    for (auto f : obj)
-      if (!keys.insert(f.key).second)
-        return problem("duplicate_chip", fmt::format("baseDeviceInfos lists \"{}\" more than once", f.key));
-  }
   chip_mask taken = 0;
   // Entries in key order, so the problem reported is the one of the
   // smallest offending key whatever the document order.

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "detail.hpp"
+#include "json_input.hpp"
 
 namespace npusched::k8s::detail {
 
@@ -53,6 +54,11 @@ kind_and_name read_kind_and_name(const json_view& item) {
   out.resource_version = opt_string(*md, "resourceVersion").value_or("");
   out.api_version = opt_string(item, "apiVersion").value_or("");
   return out;
+}
+
+std::string object_name(const kind_and_name& id) {
+  if (id.ns.empty()) return fmt::format("{} {}", short_text(id.kind), short_text(id.name));
+  return fmt::format("{} {}/{}", short_text(id.kind), short_text(id.ns), short_text(id.name));
 }
 
 object_meta read_meta(const json_view& item, std::string_view default_ns) {

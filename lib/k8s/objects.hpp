@@ -59,6 +59,9 @@ struct kind_and_name {
   std::string_view resource_version;  ///< `metadata.resourceVersion`, empty when absent
 };
 [[nodiscard]] kind_and_name read_kind_and_name(const json_view& item);
+/// `Kind namespace/name`, or `Kind name` for an object without a namespace:
+/// how errors name the object a field is in.
+[[nodiscard]] std::string object_name(const kind_and_name& id);
 
 // ---------------------------------------------------------------------------
 // Nodes

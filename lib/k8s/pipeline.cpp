@@ -1,15 +1,31 @@
 // The decode → plan → encode pipeline behind `npusched plan` and npusched.plan.
 
+#include <climits>
 #include <optional>
 #include <utility>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "npusched/k8s/fault_state_json.hpp"
 #include "npusched/k8s/pipeline.hpp"
 
 namespace npusched::k8s {
 
+namespace {
+
+/// An explicit super-pod option must mean what it says: out of range is an
+/// error, never the default the reference would read it as.
+std::optional<error> check_option(std::string_view name, std::optional<int> v, int lo) {
+  if (!v || *v >= lo) return std::nullopt;
+  return error{std::string(name), fmt::format("{} is out of range ({}..{})", *v, lo, INT_MAX), error_code::out_of_range};
+}
+
+}  // namespace
+
 result<plan_setup> setup_plan(const snapshot& snap, const input_options& opt) {
+  if (auto e = check_option("super_pod_size", opt.super_pod_size, 1)) return *e;
+  if (auto e = check_option("reserve_nodes", opt.reserve_nodes, 0)) return *e;
   plan_setup out;
   if (!opt.fault_state_json.empty()) {
     auto state = decode_fault_state(opt.fault_state_json);

@@ -89,7 +89,7 @@ pod_object read_pod(const json_view& item) {
         expect_object(c);
         auto last = opt_object(c, "lastState");
         auto terminated = last ? opt_object(*last, "terminated") : std::nullopt;
-        if (terminated && opt_int(*terminated, "exitCode").value_or(0) != 0) p.exited_nonzero = true;
+        if (terminated && opt_int(*terminated, "exitCode", INT32_MIN, INT32_MAX).value_or(0) != 0) p.exited_nonzero = true;
       }
     }
   }
@@ -110,23 +110,23 @@ pod_object read_pod(const json_view& item) {
                                          std::string(opt_string(t, "effect").value_or(""))});
     }
   }
-  if (auto prio = opt_int(*spec, "priority")) {
-    if (*prio < INT32_MIN || *prio > INT32_MAX)
-      fail(spec->where() + ".priority", error_code::out_of_range, "out of the int32 range");
-    p.priority = static_cast<std::int32_t>(*prio);
-  }
+  if (auto prio = opt_int(*spec, "priority", INT32_MIN, INT32_MAX)) p.priority = static_cast<std::int32_t>(*prio);
   std::int64_t npus = 0;
   if (auto containers = opt_array(*spec, "containers")) {
     std::size_t i = 0;
     for (element e : simdjson::dom::array(containers->value)) {
       const json_view c = element_at(*containers, e, i++);
       expect_object(c);
-      if (auto env = opt_array(c, "env"); env && !p.task_index) {
+      if (auto env = opt_array(c, "env")) {
+        // Every entry is checked, so a wrong-typed name or value is an error wherever it is.
+        std::size_t k = 0;
         for (element v : simdjson::dom::array(env->value)) {
-          std::string_view name, value;
-          if (v.type() == simdjson::dom::element_type::OBJECT && v["name"].get(name) == simdjson::SUCCESS &&
-              name == "VC_TASK_INDEX" && v["value"].get(value) == simdjson::SUCCESS)
-            p.task_index = std::string(value);
+          const json_view entry = element_at(*env, v, k++);
+          expect_object(entry);
+          const auto name = opt_string(entry, "name");
+          if (!name) fail(field_path(entry.where(), "name"), error_code::missing_field, "missing");
+          const auto value = opt_string(entry, "value");
+          if (*name == "VC_TASK_INDEX" && value && !p.task_index) p.task_index = std::string(*value);
         }
       }
       auto res = opt_object(c, "resources");

@@ -5,9 +5,9 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "detail.hpp"
+#include "json_input.hpp"
 #include "model.hpp"
 
 namespace npusched::k8s {
@@ -29,20 +29,10 @@ std::string unique_key(const detail::kind_and_name& id) {
   return {};
 }
 
-/// Where a malformed document breaks, for the error message: simdjson says
-/// only that it is malformed, so a second, diagnostic parse finds the place.
-[[noreturn]] void fail_malformed(std::string path, std::string_view text, simdjson::error_code code) {
-  try {
-    const auto parsed = nlohmann::json::parse(text);
-    (void)parsed;
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string what = e.what();
-    if (auto pos = what.find("] "); pos != std::string::npos) what.erase(0, pos + 2);
-    fail(std::move(path), error_code::malformed_document, fmt::format("malformed JSON at offset {}: {}", e.byte, what));
-  }
-  const bool too_deep = code == simdjson::DEPTH_ERROR;
-  fail(std::move(path), too_deep ? error_code::limit_exceeded : error_code::malformed_document,
-       fmt::format("JSON not accepted: {}", simdjson::error_message(code)));
+simdjson::dom::element parsed_or_fail(simdjson::dom::parser& parser, std::string_view text, std::string_view root) {
+  auto doc = detail::parse_json(parser, text, root);
+  if (!doc.ok()) throw decode_failure{doc.err()};
+  return *doc;
 }
 
 /// The objects of a List (`{"items": [...]}`) or, for what-if objects, of an array.
@@ -57,13 +47,18 @@ struct list_reader {
       const std::string root = fmt::format("{}[{}]", prefix, i++);
       const json_view item = detail::root_view(e, root);
       const auto id = detail::read_kind_and_name(item);
-      if (std::string key = unique_key(id); !key.empty()) {
-        auto [it, fresh] = seen.emplace(key, root);
-        if (!fresh)
-          fail(root + ".metadata.name", error_code::duplicate,
-               fmt::format("duplicate {} (also {})", key, it->second));
+      try {
+        if (std::string key = unique_key(id); !key.empty()) {
+          auto [it, fresh] = seen.emplace(key, root);
+          if (!fresh)
+            fail(root + ".metadata.name", error_code::duplicate,
+                 fmt::format("duplicate {} (also {})", key, it->second));
+        }
+        (void)m.apply(detail::change::upsert, item, inner);
+      } catch (decode_failure& f) {
+        if (f.err.object.empty() && f.err.path.starts_with(root)) f.err.object = detail::object_name(id);
+        throw;
       }
-      (void)m.apply(detail::change::upsert, item, inner);
     }
   }
 };
@@ -76,8 +71,7 @@ namespace detail {
 void load_list(model& m, std::string_view json_text, std::string_view extra_objects_json) {
   simdjson::dom::parser parser;
   simdjson::dom::parser inner;
-  simdjson::dom::element doc;
-  if (auto code = parser.parse(json_text.data(), json_text.size(), true).get(doc)) fail_malformed("", json_text, code);
+  const simdjson::dom::element doc = parsed_or_fail(parser, json_text, "");
   if (doc.type() != simdjson::dom::element_type::OBJECT)
     fail("", error_code::wrong_type,
          fmt::format("expected a JSON object (a Kubernetes List), got {}", type_name(doc)));
@@ -89,9 +83,7 @@ void load_list(model& m, std::string_view json_text, std::string_view extra_obje
   reader.read(*items, "items");
   if (extra_objects_json.empty()) return;
   simdjson::dom::parser extra_parser;
-  simdjson::dom::element extra;
-  if (extra_parser.parse(extra_objects_json.data(), extra_objects_json.size(), true).get(extra))
-    fail("extra_objects", error_code::malformed_document, "not valid JSON");
+  simdjson::dom::element extra = parsed_or_fail(extra_parser, extra_objects_json, "extra_objects");
   if (extra.type() == simdjson::dom::element_type::OBJECT) {
     simdjson::dom::element list_items;
     if (extra.at_key("items").get(list_items))

@@ -40,9 +40,9 @@ std::function<std::string()> text(std::string s) {
 
 TEST(DecodeErrors, EveryBrokenDocumentNamesItsField) {
   const error_case cases[] = {
-      {"malformed_json_says_where", text("{\"items\": [}"), "", "malformed JSON at offset 12"},
-      {"malformed_json_truncated", text("{\"items\": ["), "", "malformed JSON at offset"},
-      {"empty_input", text(""), "", "malformed JSON at offset"},
+      {"malformed_json_says_where", text("{\"items\": [}"), "", "malformed JSON at offset 11"},
+      {"malformed_json_truncated", text("{\"items\": ["), "", "malformed JSON at the end of the input (offset 11)"},
+      {"empty_input", text(""), "", "empty document"},
       {"top_level_not_object", text("[]"), "", "expected a JSON object (a Kubernetes List), got array"},
       {"items_missing", text("{\"kind\":\"List\"}"), "items", "missing"},
       {"items_null", text("{\"items\":null}"), "items", "missing"},
@@ -137,7 +137,7 @@ TEST(DecodeErrors, EveryBrokenDocumentNamesItsField) {
       {"priority_not_integer", edit([](json& d) { d["items"][1]["spec"]["priority"] = "high"; }),
        "items[1].spec.priority", "expected an integer, got string"},
       {"priority_out_of_range", edit([](json& d) { d["items"][1]["spec"]["priority"] = 3000000000LL; }),
-       "items[1].spec.priority", "out of the int32 range"},
+       "items[1].spec.priority", "is out of range (-2147483648..2147483647)"},
       {"scheduler_name_not_string", edit([](json& d) { d["items"][1]["spec"]["schedulerName"] = 1; }),
        "items[1].spec.schedulerName", "expected a string, got number"},
       {"node_selector_value_not_string",

@@ -256,6 +256,7 @@ def test_what_if_extra_objects(demo: dict[str, Any], now: int) -> None:
     # Only super-pod 1 still has a whole block of 2 (dipping into its reserve).
     assert {b["annotations"]["super-pod-id"] for b in new.values()} == {"1"}
     assert gangs["serving/sglang-prefill-c"]["admitted"] is True
-    # A name that exists already is bad input, named by its position.
-    with pytest.raises(npusched.InvalidInput, match=r"extra_objects\[0\]\.metadata\.name"):
+    # A name that exists already is bad input, named by its position and the object.
+    with pytest.raises(npusched.InvalidInput, match=r"^Pod serving/\S+ \(extra_objects\[0\]\): metadata\.name: ") as e:
         npusched.plan(demo, now=now, extra_objects=[demo["items"][-1]])
+    assert (e.value.code, e.value.path) == ("duplicate", "extra_objects[0].metadata.name")

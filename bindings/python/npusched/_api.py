@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import operator
 import os
 import re
@@ -20,7 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import _core
-from ._errors import InvalidInput
+from ._errors import InvalidInput, invalid
+from ._files import read_path
 
 __all__ = ["__version__", "demo_snapshot", "faults", "faults_text", "plan", "plan_text", "snapshot_text"]
 
@@ -29,6 +31,9 @@ __version__: str = _core.version()
 # `now` is written as `now * 10**9 + placement index` nanoseconds in a signed
 # 64-bit integer (the pods' `predicate-time`); keep a margin for the index.
 MAX_NOW = (2**63 - 1) // 10**9 - 1
+# The core's nesting limit, checked here too so that a deep dict is refused
+# before Python's recursion limit is reached.
+MAX_NESTING_DEPTH: int = _core.MAX_NESTING_DEPTH
 
 _UTC = _dt.timezone.utc
 # kubernetes model class names: V1Node, V1beta1PodGroup, V2HorizontalPodAutoscaler, ...
@@ -148,11 +153,22 @@ def plan_inputs(
 
 def check_plan_options(scheduler_name: Any, super_pod_size: Any, reserve_nodes: Any) -> None:
     """Raises :class:`InvalidInput` unless the plan options have the types the core takes."""
-    if not isinstance(scheduler_name, str):
-        raise InvalidInput(f"scheduler_name: expected a str, got {type(scheduler_name).__name__}")
+    check_scheduler_name(scheduler_name)
     for name, value in (("super_pod_size", super_pod_size), ("reserve_nodes", reserve_nodes)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31):
-            raise InvalidInput(f"{name}: expected an int (32-bit) or None, got {value!r}")
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise invalid(name, "wrong_type", f"expected an int or None, got {type(value).__name__}")
+        # The core checks the range of each option; a value beyond 32 bits cannot reach it.
+        if not -(2**31) <= value < 2**31:
+            raise invalid(name, "out_of_range", f"{value} does not fit 32 bits")
+
+
+def check_scheduler_name(scheduler_name: Any) -> None:
+    """Raises :class:`InvalidInput` unless ``scheduler_name`` is a str."""
+    if not isinstance(scheduler_name, str):
+        raise invalid("scheduler_name", "wrong_type", f"expected a str, got {type(scheduler_name).__name__}")
+    _checked(scheduler_name, "scheduler_name")
 
 
 def documents(add: Any, what: str = "add") -> list[tuple[str, str]]:
@@ -167,24 +183,18 @@ def documents(add: Any, what: str = "add") -> list[tuple[str, str]]:
         name = f"{what}[{i}]"
         if isinstance(item, os.PathLike) or (isinstance(item, str) and _looks_like_path(item)):
             path = os.fspath(item)
-            try:
-                with open(path, "rb") as f:
-                    data = f.read()
-            except OSError as e:
-                raise InvalidInput(f"{name}: cannot read {path}: {e.strerror or e}") from None
-            out.append((str(path), _text(data, str(path))))
+            out.append((str(path), _text(read_path(path, name), str(path))))
         elif isinstance(item, str):
-            out.append((name, item))
+            out.append((name, _checked(item, name)))
         elif isinstance(item, (bytes, bytearray, memoryview)):
             out.append((name, _text(bytes(item), name)))
         elif isinstance(item, Mapping) or _is_model(item):
-            try:
-                out.append((name, json.dumps(_plain(item, name), allow_nan=False, ensure_ascii=False)))
-            except ValueError as e:  # NaN or infinity
-                raise InvalidInput(f"{name}: {e}") from None
+            out.append((name, _json_text(_plain(item, name), name)))
         else:
-            raise InvalidInput(
-                f"{name}: expected a path, document text, a dict or a kubernetes model, got {type(item).__name__}"
+            raise invalid(
+                name,
+                "wrong_type",
+                f"expected a path, document text, a dict or a kubernetes model, got {type(item).__name__}",
             )
     return out
 
@@ -194,10 +204,66 @@ def _looks_like_path(text: str) -> bool:
 
 
 def _text(data: bytes, name: str) -> str:
+    # A leading byte-order mark stays: the core skips it, for text from anywhere.
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise InvalidInput(f"{name}: not UTF-8 text (byte {e.start}: {e.reason})") from None
+        raise invalid(name, "malformed_document", f"not UTF-8 text (byte {e.start}: {e.reason})") from None
+
+
+def _checked(text: str, name: str) -> str:
+    """``text`` unchanged, or :class:`InvalidInput` when it has no UTF-8 form (a lone surrogate)."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise invalid(name, "invalid_value", f"character {e.start} is a lone surrogate, which UTF-8 cannot hold") from None
+    return text
+
+
+def _json_text(document: Any, root: str) -> str:
+    """Plain JSON values as compact JSON text; a value JSON or UTF-8 has no
+    form for (NaN, infinity, a lone surrogate) is an :class:`InvalidInput`
+    naming its path under ``root``."""
+    try:
+        text = json.dumps(document, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    except ValueError:  # NaN or infinity
+        raise _unwritable(document, root) from None
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _unwritable(document, root) from None
+    return text
+
+
+def _unwritable(document: Any, root: str) -> InvalidInput:
+    """The error for the first value of ``document`` that JSON text cannot
+    hold; found only once writing failed, so the common case pays nothing."""
+    stack: list[tuple[Any, str]] = [(document, root)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return invalid(path, "invalid_value", f"{value!r} cannot be written as JSON (no NaN or infinity)")
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as e:
+                return invalid(path, "invalid_value", f"character {e.start} is a lone surrogate, which UTF-8 cannot hold")
+        elif isinstance(value, dict):
+            for key in value:
+                try:
+                    key.encode("utf-8")
+                except UnicodeEncodeError:
+                    return invalid(_member(path, key), "invalid_value", "the key holds a lone surrogate, which UTF-8 cannot hold")
+            stack.extend(reversed([(v, _member(path, k)) for k, v in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(v, f"{path}[{i}]") for i, v in enumerate(value)]))
+    return invalid(root, "invalid_value", "cannot be written as JSON")
+
+
+def _member(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
 
 
 def faults(snapshot: Any, state: Any = None, now: int | None = None, *, scheduler_name: str = "volcano") -> dict[str, Any]:
@@ -221,22 +287,20 @@ def faults(snapshot: Any, state: Any = None, now: int | None = None, *, schedule
 
 def faults_text(snapshot: Any, state: Any = None, now: int | None = None, *, scheduler_name: str = "volcano") -> str:
     """Like :func:`faults`, but returns the adapter's compact JSON text unchanged."""
-    if not isinstance(scheduler_name, str):
-        raise InvalidInput(f"scheduler_name: expected a str, got {type(scheduler_name).__name__}")
+    check_scheduler_name(scheduler_name)
     return _core.faults_json(snapshot_text(snapshot), _unix_seconds(now), _state_text(state), scheduler_name)
 
 
 def _state_text(state: Any) -> str:
     if state is None:
         return ""
-    if isinstance(state, (str, bytes, bytearray)):
-        return state if isinstance(state, str) else bytes(state).decode("utf-8", errors="replace")
+    if isinstance(state, str):
+        return _checked(state, "state")
+    if isinstance(state, (bytes, bytearray, memoryview)):
+        return _text(bytes(state), "state")
     if isinstance(state, Mapping):
-        try:
-            return json.dumps(state, allow_nan=False, separators=(",", ":"))
-        except (TypeError, ValueError) as e:
-            raise InvalidInput(f"state: {e}") from None
-    raise InvalidInput(f"state: expected a dict or JSON text, got {type(state).__name__}")
+        return _json_text(_plain(state, "state"), "state")
+    raise invalid("state", "wrong_type", f"expected a dict or JSON text, got {type(state).__name__}")
 
 
 def demo_snapshot() -> dict[str, Any]:
@@ -250,7 +314,7 @@ def demo_snapshot() -> dict[str, Any]:
 def snapshot_text(snapshot: Any, what: str = "snapshot") -> str:
     """The snapshot (or what-if objects, ``what="extra_objects"``) as JSON text for the C++ adapter."""
     if isinstance(snapshot, str):
-        return snapshot
+        return _checked(snapshot, what)
     if isinstance(snapshot, (bytes, bytearray, memoryview)):
         return _text(bytes(snapshot), what)
     if isinstance(snapshot, Mapping):
@@ -258,27 +322,26 @@ def snapshot_text(snapshot: Any, what: str = "snapshot") -> str:
     elif isinstance(snapshot, (list, tuple)) or _is_model(snapshot):
         document = {"apiVersion": "v1", "kind": "List", "items": _items(snapshot)}
     else:
-        raise InvalidInput(
-            f"{what}: expected a Kubernetes List as a dict, JSON text, kubernetes "
-            f"model objects or a list of them, got {type(snapshot).__name__}"
+        raise invalid(
+            what,
+            "wrong_type",
+            "expected a Kubernetes List as a dict, JSON text, kubernetes "
+            f"model objects or a list of them, got {type(snapshot).__name__}",
         )
-    try:
-        return json.dumps(document, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
-    except ValueError as e:  # NaN or infinity
-        raise InvalidInput(f"{what}: {e}") from None
+    return _json_text(document, "")
 
 
 def _unix_seconds(now: Any) -> int:
     if now is None:
         return int(time.time())
     if isinstance(now, bool):
-        raise InvalidInput("now: expected an integer (unix seconds), got bool")
+        raise invalid("now", "wrong_type", "expected an integer (unix seconds), got bool")
     try:
         seconds = operator.index(now)
     except TypeError:
-        raise InvalidInput(f"now: expected an integer (unix seconds), got {type(now).__name__}") from None
+        raise invalid("now", "wrong_type", f"expected an integer (unix seconds), got {type(now).__name__}") from None
     if not 0 <= seconds <= MAX_NOW:
-        raise InvalidInput(f"now: {seconds} is out of range (0..{MAX_NOW})")
+        raise invalid("now", "out_of_range", f"{seconds} is out of range (0..{MAX_NOW})")
     return seconds
 
 
@@ -293,7 +356,7 @@ def _items(source: Any) -> list[Any]:
         if isinstance(obj, (list, tuple)):
             stack.extend(reversed([(x, f"{path}[{i}]") for i, x in enumerate(obj)]))
             continue
-        plain = _plain(obj, path)
+        plain = _plain(obj, path, _ITEM_DEPTH)
         if isinstance(plain, dict) and isinstance(plain.get("items"), list):
             out.extend(plain["items"])
         else:
@@ -310,31 +373,40 @@ def _is_model(obj: Any) -> bool:
     return isinstance(types, dict) and isinstance(getattr(cls, "attribute_map", None), dict)
 
 
-def _plain(obj: Any, path: str) -> Any:
+# Depth of an item in the List written around top-level items: List, items, item.
+_ITEM_DEPTH = 3
+
+
+def _plain(obj: Any, path: str, depth: int = 1) -> Any:
     """``obj`` as plain JSON values, as ``ApiClient.sanitize_for_serialization``
     writes it: model attributes under their API names, ``None`` attributes
-    left out, datetimes as RFC 3339 text."""
+    left out, datetimes as RFC 3339 text. ``depth`` is the nesting level of
+    ``obj`` in the document (1 for its root); containers deeper than the
+    core's limit are refused here, before Python's recursion limit."""
     if obj is None or isinstance(obj, (str, bool, int, float)):
         return obj
-    if isinstance(obj, (list, tuple)):
-        return [_plain(x, f"{path}[{i}]") for i, x in enumerate(obj)]
     if isinstance(obj, _dt.datetime):
         return _rfc3339(obj)
     if isinstance(obj, _dt.date):
         return obj.isoformat()
+    container = isinstance(obj, (list, tuple, Mapping)) or _is_model(obj)
+    if container and depth > MAX_NESTING_DEPTH:
+        raise invalid(path, "limit_exceeded", f"nested deeper than {MAX_NESTING_DEPTH} levels of arrays and objects")
+    if isinstance(obj, (list, tuple)):
+        return [_plain(x, f"{path}[{i}]", depth + 1) for i, x in enumerate(obj)]
     if isinstance(obj, Mapping):
         out: dict[str, Any] = {}
         for key, value in obj.items():
             if not isinstance(key, str):
-                raise InvalidInput(f"{path or 'snapshot'}: key {key!r} is not a string")
-            out[key] = _plain(value, f"{path}.{key}" if path else key)
+                raise invalid(path, "wrong_type", f"key {key!r} is not a string")
+            out[key] = _plain(value, _member(path, key), depth + 1)
         return out
     if _is_model(obj):
-        return _model(obj, path)
-    raise InvalidInput(f"{path or 'snapshot'}: a {type(obj).__name__} cannot be written as JSON")
+        return _model(obj, path, depth)
+    raise invalid(path, "wrong_type", f"a {type(obj).__name__} cannot be written as JSON")
 
 
-def _model(obj: Any, path: str) -> dict[str, Any]:
+def _model(obj: Any, path: str, depth: int) -> dict[str, Any]:
     cls = type(obj)
     types = getattr(cls, "openapi_types", None) or cls.swagger_types
     out: dict[str, Any] = {}
@@ -342,7 +414,7 @@ def _model(obj: Any, path: str) -> dict[str, Any]:
         value = getattr(obj, attr)
         if value is not None:
             key = cls.attribute_map[attr]
-            out[key] = _plain(value, f"{path}.{key}" if path else key)
+            out[key] = _plain(value, _member(path, key), depth + 1)
     # Items of a list read through the API carry no `kind`; the class says it.
     if "kind" in types and "kind" not in out:
         kind = _MODEL_PREFIX.sub("", cls.__name__)

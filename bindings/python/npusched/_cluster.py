@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import _core
-from ._api import _is_model, _plain, _state_text, _unix_seconds, check_plan_options, snapshot_text
-from ._errors import InvalidInput
+from ._api import _is_model, _json_text, _plain, _state_text, _unix_seconds, check_plan_options, snapshot_text
+from ._errors import invalid
 from ._explain import _target
 
 __all__ = ["Cluster"]
@@ -21,21 +21,22 @@ __all__ = ["Cluster"]
 _TYPES = ("ADDED", "MODIFIED", "DELETED", "BOOKMARK")
 
 
-def _event_parts(event: Any, path: str) -> tuple[str, Any]:
+def _event_parts(event: Any, path: str, depth: int) -> tuple[str, Any]:
     """``(type, object as plain JSON data)`` of one watch event: a mapping with
     ``type`` and ``object`` (a dict or a ``kubernetes`` model), as
     ``kubernetes.watch.Watch().stream()`` yields it; ``raw_object``, when
-    present, is the API server's own JSON and is preferred."""
+    present, is the API server's own JSON and is preferred. ``depth`` is the
+    object's nesting level in the JSON text it goes into."""
     if not isinstance(event, Mapping):
-        raise InvalidInput(f"{path}: expected a mapping with type and object, got {type(event).__name__}")
+        raise invalid(path, "wrong_type", f"expected a mapping with type and object, got {type(event).__name__}")
     kind = event.get("type")
     if kind not in _TYPES:
-        raise InvalidInput(f"{path}.type: expected one of {', '.join(_TYPES)}, got {kind!r}")
+        raise invalid(f"{path}.type", "unknown_value", f"expected one of {', '.join(_TYPES)}, got {kind!r}")
     raw = event.get("raw_object")
     obj = raw if isinstance(raw, Mapping) else event.get("object")
     if not isinstance(obj, Mapping) and not _is_model(obj):
-        raise InvalidInput(f"{path}.object: expected a dict or a kubernetes model, got {type(obj).__name__}")
-    return kind, _plain(obj, f"{path}.object")
+        raise invalid(f"{path}.object", "wrong_type", f"expected a dict or a kubernetes model, got {type(obj).__name__}")
+    return kind, _plain(obj, f"{path}.object", depth)
 
 
 def _outcome(t: tuple[str, str, str]) -> dict[str, str]:
@@ -69,10 +70,10 @@ class Cluster:
         "ignored", "object": "Kind ns/name", "held_version": ...}``: an event
         older than the object's held ``resourceVersion`` is ``stale`` and
         ignored; kinds the model does not read are ``ignored``."""
-        kind, obj = _event_parts(event, "event")
+        kind, obj = _event_parts(event, "event", 1)
         if kind == "BOOKMARK":
             return {"outcome": "ignored", "object": "", "held_version": ""}
-        return _outcome(self._live.apply(kind, json.dumps(obj, allow_nan=False, ensure_ascii=False)))
+        return _outcome(self._live.apply(kind, _json_text(obj, "event.object")))
 
     def apply_many(self, events: Iterable[Any]) -> list[dict[str, str]]:
         """Applies events in order as one step (readers see all or none of
@@ -80,9 +81,9 @@ class Cluster:
         ``events[i]``; the events before it stay applied."""
         batch = []
         for i, event in enumerate(events):
-            kind, obj = _event_parts(event, f"events[{i}]")
+            kind, obj = _event_parts(event, f"events[{i}]", 3)  # [ {"object": {...}} ]
             batch.append({"type": kind, "object": obj})
-        text = json.dumps(batch, allow_nan=False, ensure_ascii=False)
+        text = _json_text(batch, "events")
         return [_outcome(t) for t in self._live.apply_many(text)]
 
     def plan(

@@ -3,6 +3,11 @@
 Kept in sync with the compiled module by tests/python/test_stub.py.
 """
 
+MAX_INPUT_BYTES: int
+"""Largest document, in bytes, any entry point reads (docs/limits.md)."""
+MAX_NESTING_DEPTH: int
+"""Deepest nesting of arrays and objects in a document (docs/limits.md)."""
+
 def plan_json(
     snapshot_json: str,
     now: int,

@@ -4,7 +4,7 @@ here), so callers catch these and nothing else."""
 
 from __future__ import annotations
 
-__all__ = ["Error", "InvalidInput"]
+__all__ = ["Error", "InvalidInput", "invalid"]
 
 
 class Error(Exception):
@@ -23,13 +23,27 @@ class InvalidInput(Error, ValueError):
     that cannot be written as JSON, or an argument out of range.
 
     The message names the offending field, e.g.
-    ``items[3].metadata.name: missing``. Errors found by the compiled core
-    also carry ``code`` (``malformed_document``, ``wrong_type``,
+    ``items[3].metadata.name: missing``, and the object it is in when known
+    (``Pod serving/decode-0 (items[3]): spec.priority: ...``). Every error
+    carries ``code`` (``malformed_document``, ``wrong_type``,
     ``missing_field``, ``out_of_range``, ``invalid_value``,
-    ``unknown_value``, ``duplicate``, ``limit_exceeded``) and ``path`` (the
-    field path alone); errors found in Python have ``code`` ``None``.
+    ``unknown_value``, ``duplicate``, ``limit_exceeded``, and
+    ``unreadable`` for a file that cannot be read) and ``path``: the field
+    path alone (empty for the snapshot document as a whole, e.g. malformed
+    JSON), or, for an argument refused whole, its name (``now``,
+    ``snapshot``, ``state``, ``add[0]``, a file's name). docs/limits.md
+    lists them.
     """
 
     __module__ = "npusched"
     code: str | None = None
     path: str | None = None
+
+
+def invalid(path: str, code: str, message: str) -> InvalidInput:
+    """An :class:`InvalidInput` for input the Python layer refuses, worded
+    as the core words its errors: ``"<path>: <message>"``."""
+    error = InvalidInput(f"{path}: {message}" if path else message)
+    error.code = code
+    error.path = path
+    return error

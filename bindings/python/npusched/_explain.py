@@ -11,7 +11,7 @@ from typing import Any
 
 from . import _core
 from ._api import plan_inputs
-from ._errors import InvalidInput
+from ._errors import invalid
 
 __all__ = ["explain", "explain_text"]
 
@@ -91,8 +91,8 @@ def _target(pod: Any, group: Any, service: Any) -> tuple[str, str]:
     """The one target given, as (kind, "NAMESPACE/NAME")."""
     given = [(kind, value) for kind, value in (("pod", pod), ("group", group), ("service", service)) if value is not None]
     if len(given) != 1:
-        raise InvalidInput(f"target: give exactly one of pod, group or service (got {len(given)})")
+        raise invalid("target", "invalid_value", f"give exactly one of pod, group or service (got {len(given)})")
     kind, target = given[0]
     if not isinstance(target, str):
-        raise InvalidInput(f"{kind}: expected a str NAMESPACE/NAME, got {type(target).__name__}")
+        raise invalid(kind, "wrong_type", f"expected a str NAMESPACE/NAME, got {type(target).__name__}")
     return kind, target

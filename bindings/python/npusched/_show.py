@@ -10,7 +10,7 @@ from typing import Any
 
 from . import _core
 from ._api import plan_inputs
-from ._errors import InvalidInput
+from ._errors import invalid
 
 __all__ = ["show"]
 
@@ -45,7 +45,7 @@ def show(
     :class:`npusched.InvalidInput` when the snapshot cannot be read.
     """
     if title is not None and not isinstance(title, str):
-        raise InvalidInput(f"title: expected a str or None, got {type(title).__name__}")
+        raise invalid("title", "wrong_type", f"expected a str or None, got {type(title).__name__}")
     inputs = plan_inputs(snapshot, None, scheduler_name, super_pod_size, reserve_nodes, extra_objects, state, add)
     del inputs["now"]  # nothing in the picture depends on the time
     return _core.show_svg(title=title or "", **inputs)

@@ -17,7 +17,8 @@ from typing import Any
 
 from . import _demo, _format, scheduler
 from ._api import MAX_NOW, __version__, faults_text, plan_text
-from ._errors import InvalidInput
+from ._errors import InvalidInput, invalid
+from ._files import read_path, read_stream
 from ._show import show
 from ._explain import explain_text
 from ._ome import expand, render
@@ -292,21 +293,28 @@ def _emit(text: str) -> None:
     sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
 
 
-class _Unreadable(Exception):
-    pass
-
-
 def _read(path: str | None) -> bytes | None:
-    """The file's bytes (``-`` is standard input); None for no path."""
+    """The file's bytes (``-`` is standard input), read up to the input
+    limit (docs/limits.md); None for no path."""
     if path is None:
         return None
-    try:
-        if path == "-":
-            return sys.stdin.buffer.read()
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as e:
-        raise _Unreadable(f"cannot read {'standard input' if path == '-' else path}: {e.strerror or e}") from None
+    if path == "-":
+        try:
+            return read_stream(sys.stdin.buffer, "standard input")
+        except OSError as e:
+            raise invalid("standard input", "unreadable", f"cannot read it: {e.strerror or e}") from None
+    return read_path(path)
+
+
+# The options whose range the core checks, by the name its errors give them.
+_OPTION_NAMES = {"super_pod_size": "--super-pod-size", "reserve_nodes": "--reserve-nodes"}
+
+
+def _input_error(source: str, e: InvalidInput) -> int:
+    """Reports a bad-input error: an option by its flag, anything else under the file it came from."""
+    if e.path in _OPTION_NAMES:
+        return _fail(f"{_OPTION_NAMES[e.path]}{str(e)[len(e.path):]}", e.code)
+    return _fail(f"{source}: {e}", e.code)
 
 
 def _documents(paths: list[str]) -> list[Any]:
@@ -327,12 +335,12 @@ def _on_plan(args: argparse.Namespace, call: Callable[[bytes | None, dict[str, A
             "add": _documents(args.add) or None,
             "state": _read(args.state),
         }
-    except _Unreadable as e:
-        return _fail(str(e))
+    except InvalidInput as e:
+        return _fail(str(e), e.code)
     try:
         return call(data, options)
     except InvalidInput as e:
-        return _fail(f"{source}: {e}", e.code)
+        return _input_error(source, e)
 
 
 def _run_plan(args: argparse.Namespace) -> int:
@@ -347,8 +355,8 @@ def _run_ome_render(args: argparse.Namespace) -> int:
     try:
         add = _documents(args.files)
         context = _read(args.context)
-    except _Unreadable as e:
-        return _fail(str(e))
+    except InvalidInput as e:
+        return _fail(str(e), e.code)
     try:
         if args.format == "json":
             text = json.dumps(expand(add, context=context), ensure_ascii=False, separators=(",", ":"))
@@ -365,8 +373,8 @@ def _run_faults(args: argparse.Namespace) -> int:
     try:
         data = _read(args.snapshot)
         state = _read(args.state)
-    except _Unreadable as e:
-        return _fail(str(e))
+    except InvalidInput as e:
+        return _fail(str(e), e.code)
     try:
         text = faults_text(data, state, args.now, scheduler_name=args.scheduler_name)
     except InvalidInput as e:

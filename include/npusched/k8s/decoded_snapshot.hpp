@@ -135,8 +135,11 @@ struct decode_options {
 /// Decodes a Kubernetes `List` (as `kubectl get nodes,pods,configmaps,
 /// podgroups.scheduling.volcano.sh,replicasets -A -o json` prints it).
 /// A document that is not a readable List is an error whose path names the
-/// item and field (`items[4].metadata.name: missing`). A node whose MindCluster
-/// data is broken is not an error: it lands in `excluded_nodes`.
+/// item and field (`items[4].metadata.name: missing`), with `error::object`
+/// naming the item (`Pod ns/name`) when its kind and name are readable. The
+/// text is read under the limits of `limits.hpp` (size, nesting, numbers that
+/// fit, no key twice; docs/limits.md). A node whose MindCluster data is broken
+/// is not an error: it lands in `excluded_nodes`.
 [[nodiscard]] result<snapshot> decode_snapshot(std::string_view json, const decode_options& opt = {});
 
 struct encode_options {

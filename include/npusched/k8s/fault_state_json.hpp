@@ -22,8 +22,11 @@ namespace npusched::k8s {
 [[nodiscard]] std::string encode_fault_state(const fault_state& s);
 
 /// Reads `encode_fault_state`'s output back. Errors name the field under
-/// `state.` (e.g. `state.jobs[0].tasks[1].fault: "Broken" is not a fault type`).
-/// Empty text is the empty state.
+/// `state.` (e.g. `state.jobs[0].tasks[1].fault: "Broken" is not a fault type`)
+/// and carry a code; integers out of their field's range are `out_of_range`
+/// with the range (`state.jobs[0].scope: 4294967296 is out of range (0..2)`).
+/// The text is read under the limits of `limits.hpp`, syntax errors with
+/// their offset. Empty text (or only white space) is the empty state.
 [[nodiscard]] result<fault_state> decode_fault_state(std::string_view json);
 
 /// The `npusched faults` output: `{"unusable_nodes":[...],"unusable_chips":[...],

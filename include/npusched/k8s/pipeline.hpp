@@ -22,7 +22,9 @@ namespace npusched::k8s {
 struct input_options {
   std::string scheduler_name = "volcano";  ///< see `decode_options`
   /// Override the snapshot's init-params (`super-pod-size`, `reserve-nodes`);
-  /// the result is clamped as the reference does (`npusched::clamp`).
+  /// the result is clamped as the reference does (`npusched::clamp`). A
+  /// `super_pod_size` below 1 or a `reserve_nodes` below 0 is an
+  /// `out_of_range` error with the option's name as the path.
   std::optional<int> super_pod_size;
   std::optional<int> reserve_nodes;
   std::string extra_objects_json;          ///< see `decode_options`

@@ -1,0 +1,29 @@
+#pragma once
+/// \file k8s/limits.hpp
+/// The limits every reader of outside data enforces (docs/limits.md). Input
+/// beyond them is an `error_code::limit_exceeded` error naming the place,
+/// never a crash, a hang or a silent cut.
+
+#include <cstddef>
+
+namespace npusched::k8s {
+
+/// Largest document, in bytes, an entry point reads (a snapshot, a fault
+/// state, an OME document, a watch event). The Python layer and the CLI read
+/// files and standard input up to this many bytes and stop there.
+inline constexpr std::size_t max_input_bytes = std::size_t{1} << 30;  // 1 GiB
+
+/// Deepest nesting of JSON arrays and objects in a document (the document's
+/// top-level value is depth 1). Kubernetes objects, `managedFields`
+/// included, stay far below it.
+inline constexpr std::size_t max_nesting_depth = 128;
+
+/// Longest excerpt of input text, in bytes, an error message quotes; a
+/// longer one is cut on a UTF-8 character boundary and ends in `…`.
+inline constexpr std::size_t max_excerpt_bytes = 64;
+
+/// Longest error message, in bytes: a longer one (a message quoting a long
+/// value) is cut on a UTF-8 character boundary and ends in `…`.
+inline constexpr std::size_t max_message_bytes = 512;
+
+}  // namespace npusched::k8s
