@@ -43,24 +43,23 @@ def _non_negative(text: str) -> float:
     return v
 
 
-def _port(text: str) -> int:
-    try:
-        v = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if not 0 <= v <= 65535:
-        raise argparse.ArgumentTypeError(f"out of range (0..65535): {text}")
-    return v
+def _integer(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse type: a decimal integer in ``lo..hi``."""
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"out of range ({lo}..{hi}): {text}")
+        return v
+
+    return parse
 
 
-def _workers(text: str) -> int:
-    try:
-        v = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if not 1 <= v <= 64:
-        raise argparse.ArgumentTypeError(f"out of range (1..64): {text}")
-    return v
+_port = _integer(0, 65535)
+_workers = _integer(1, 64)
 
 
 def _name(text: str) -> str:
