@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import json
 import sys
 
 from npusched import _core
@@ -36,18 +37,33 @@ def heap_in_use() -> int:
     return int(m.uordblks + m.hblkhd)
 
 
+def _held(text: str) -> tuple[int, int]:
+    """(heap bytes the loaded model holds, pods it holds)."""
+    gc.collect()
+    before = heap_in_use()
+    cluster = _core.LiveCluster()
+    cluster.load(text)
+    stats = cluster.stats()
+    held = heap_in_use() - before
+    del cluster
+    return held, stats[1]
+
+
 def main(sizes: list[int]) -> None:
-    print(f"{'nodes':>8} {'pods':>8} {'MB text':>8} {'heap MB':>8} {'B/node':>7}")
+    """Per size: the whole List, then the same List without its Pods, so the
+    cost of a node (chips, labels, device-info) and of a running pod separate."""
+    print(f"{'nodes':>8} {'pods':>8} {'MB text':>8} {'heap MB':>8} {'B/node':>7} {'nodes only B/node':>18} {'B/pod':>6}")
     for nodes in sizes:
         text = _core.synthetic_snapshot_json(nodes, 20250601)
-        gc.collect()
-        before = heap_in_use()
-        cluster = _core.LiveCluster()
-        cluster.load(text)
-        stats = cluster.stats()
-        held = heap_in_use() - before
-        print(f"{nodes:>8} {stats[1]:>8} {len(text) / 1e6:>8.1f} {held / 1e6:>8.1f} {held / nodes:>7.0f}")
-        del cluster
+        held, pods = _held(text)
+        doc = json.loads(text)
+        doc["items"] = [i for i in doc["items"] if i.get("kind") != "Pod"]
+        bare = json.dumps(doc)
+        del doc
+        held_bare, _ = _held(bare)
+        per_pod = (held - held_bare) / pods if pods else 0.0
+        print(f"{nodes:>8} {pods:>8} {len(text) / 1e6:>8.1f} {held / 1e6:>8.1f} {held / nodes:>7.0f} "
+              f"{held_bare / nodes:>18.0f} {per_pod:>6.0f}")
 
 
 if __name__ == "__main__":
