@@ -274,8 +274,12 @@ def test_a_restarted_scheduler_keeps_the_retry_budget(fresh, schedulers):
 
 def test_two_replicas_only_the_leader_binds_and_the_other_takes_over(fresh, schedulers):
     api = fresh.client()
-    a = schedulers.start(log="a.log")
-    b = schedulers.start(log="b.log")
+    # Lease timings long enough that a loaded machine does not move the Lease
+    # by itself; a stopping leader gives it up at once (and the other takes it
+    # within --retry-period).
+    steady = ("--lease-duration", "15", "--renew-deadline", "10", "--retry-period", "1")
+    a = schedulers.start(*steady, log="a.log")
+    b = schedulers.start(*steady, log="b.log")
     lease = kubernetes.client.CoordinationV1Api(api)
 
     def holder():
