@@ -31,7 +31,7 @@ struct rng {
   bool chance(int percent) { return below(100) < percent; }
 };
 
-std::string key_of(const json& o) {
+inline std::string key_of(const json& o) {
   const auto& md = o["metadata"];
   return o["kind"].get<std::string>() + " " + md.value("namespace", "") + "/" + md["name"].get<std::string>();
 }
