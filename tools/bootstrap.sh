@@ -13,6 +13,7 @@ npusched_debian_packages=(
   cmake ninja-build g++ git python3 python3-dev python3-venv
   libfmt-dev libgtest-dev libbenchmark-dev pybind11-dev
   nlohmann-json3-dev libyaml-cpp-dev libsimdjson-dev libssl-dev ccache
+  clang libclang-rt-dev
 )
 
 # Caches kept outside the clone, so a fresh clone (CI) reuses earlier work:

@@ -4,11 +4,17 @@
 
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <regex>
+#include <sstream>
+#include <unordered_map>
+#include <utility>
 #include <string_view>
 
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include "json_input.hpp"
@@ -66,36 +72,141 @@ struct yaml_failure {
   error_code code = error_code::malformed_document;
 };
 
-/// `n` as JSON; `depth` is its nesting level (1 for a document's root), held
-/// to the limit JSON documents have.
-ojson to_json(const YAML::Node& n, std::size_t depth = 1) {
-  if ((n.IsSequence() || n.IsMap()) && depth > max_nesting_depth)
-    throw yaml_failure{n.Mark(), too_deep_message(), error_code::limit_exceeded};
-  switch (n.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null: return nullptr;
-    case YAML::NodeType::Scalar: {
-      const std::string& tag = n.Tag();
-      if (tag == "!" || tag == "tag:yaml.org,2002:str") return n.Scalar();  // quoted or explicitly a string
-      return plain_scalar(n.Scalar());
+/// Builds each document of a YAML stream as JSON straight from the parser's
+/// events. yaml-cpp's own `LoadAll` is not used: on some malformed input (a
+/// stray `,` or `}` at the top level) it keeps returning empty documents
+/// without reading further, so the reading loop here stops once there are
+/// more documents than the text has separators. Nesting is held to the limit
+/// JSON documents have, and what anchors and aliases expand to is held to a
+/// budget (`yaml_expansion_budget`), so a few lines of aliases cannot grow
+/// into gigabytes.
+class json_builder final : public YAML::EventHandler {
+ public:
+  explicit json_builder(std::size_t budget) : budget_(budget) {}
+
+  /// The last document read, moved out.
+  ojson take() { return std::exchange(root_, nullptr); }
+  /// Where the parser was at the last event.
+  const YAML::Mark& mark() const { return mark_; }
+
+  void OnDocumentStart(const YAML::Mark& m) override {
+    mark_ = m;
+    stack_.clear();
+    anchors_.clear();
+    root_ = nullptr;
+  }
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& m, YAML::anchor_t anchor) override {
+    mark_ = m;
+    spend(1);
+    add(nullptr, nullptr, anchor, 1);
+  }
+
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t anchor) override {
+    mark_ = m;
+    const auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) throw yaml_failure{m, "an alias to an anchor not defined before it"};
+    spend(it->second.cost);
+    const anchored& a = it->second;
+    add(a.value, a.scalar ? &*a.scalar : nullptr, YAML::NullAnchor, a.cost);
+  }
+
+  void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& text) override {
+    mark_ = m;
+    spend(1 + text.size());
+    // Quoted (tag "!") or explicitly a string: the text as written; plain: typed.
+    ojson value = tag == "!" || tag == "tag:yaml.org,2002:str" ? ojson(text) : plain_scalar(text);
+    add(std::move(value), &text, anchor, 1 + text.size());
+  }
+
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(m, ojson::array(), anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+    open(m, ojson::object(), anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct frame {
+    ojson value;
+    YAML::anchor_t anchor;
+    std::size_t spent_before;
+    std::optional<std::string> key;  // a mapping's key waiting for its value
+  };
+  struct anchored {
+    ojson value;
+    std::optional<std::string> scalar;  // the text, when the anchored node is a scalar
+    std::size_t cost;
+  };
+
+  void spend(std::size_t n) {
+    spent_ += n;
+    if (spent_ > budget_)
+      throw yaml_failure{mark_,
+                         fmt::format("anchors and aliases expand this YAML past {} values and characters (twice the "
+                                     "input's size plus 1 MiB)",
+                                     budget_),
+                         error_code::limit_exceeded};
+  }
+
+  void open(const YAML::Mark& m, ojson empty, YAML::anchor_t anchor) {
+    mark_ = m;
+    if (stack_.size() + 1 > max_nesting_depth) throw yaml_failure{m, too_deep_message(), error_code::limit_exceeded};
+    if (awaiting_key()) throw yaml_failure{m, "a mapping key must be a scalar"};
+    spend(1);
+    stack_.push_back(frame{std::move(empty), anchor, spent_ - 1, std::nullopt});
+  }
+
+  void close() {
+    frame f = std::move(stack_.back());
+    stack_.pop_back();
+    add(std::move(f.value), nullptr, f.anchor, spent_ - f.spent_before);
+  }
+
+  bool awaiting_key() const { return !stack_.empty() && stack_.back().value.is_object() && !stack_.back().key; }
+
+  // `value` is complete: it is the root, the next element or a key or value of
+  // the innermost mapping. `scalar` is its text when it is a scalar.
+  void add(ojson value, const std::string* scalar, YAML::anchor_t anchor, std::size_t cost) {
+    if (anchor != YAML::NullAnchor)
+      anchors_[anchor] = anchored{value, scalar ? std::optional<std::string>(*scalar) : std::nullopt, cost};
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      return;
     }
-    case YAML::NodeType::Sequence: {
-      ojson a = ojson::array();
-      for (const auto& e : n) a.push_back(to_json(e, depth + 1));
-      return a;
-    }
-    case YAML::NodeType::Map: {
-      ojson o = ojson::object();
-      for (const auto& kv : n) {
-        if (!kv.first.IsScalar()) throw yaml_failure{kv.first.Mark(), "a mapping key must be a scalar"};
-        const std::string key = kv.first.Scalar();
-        if (o.contains(key)) throw yaml_failure{kv.first.Mark(), fmt::format("duplicate key \"{}\"", key)};
-        o[key] = to_json(kv.second, depth + 1);
-      }
-      return o;
+    frame& top = stack_.back();
+    if (top.value.is_array()) {
+      top.value.push_back(std::move(value));
+    } else if (!top.key) {
+      if (!scalar) throw yaml_failure{mark_, "a mapping key must be a scalar"};
+      if (top.value.contains(*scalar)) throw yaml_failure{mark_, fmt::format("duplicate key \"{}\"", *scalar)};
+      top.key = *scalar;
+    } else {
+      top.value[*top.key] = std::move(value);
+      top.key.reset();
     }
   }
-  return nullptr;
+
+  std::size_t budget_;
+  std::size_t spent_ = 0;
+  YAML::Mark mark_;
+  std::vector<frame> stack_;
+  std::unordered_map<YAML::anchor_t, anchored> anchors_;
+  ojson root_;
+};
+
+/// The most documents `text` can hold: one, and one more for each `---` or
+/// `...` in it (counted anywhere, so never too few).
+std::size_t most_documents(std::string_view text) {
+  std::size_t n = 1;
+  for (std::string_view marker : {"---", "..."})
+    for (std::size_t at = text.find(marker); at != std::string_view::npos; at = text.find(marker, at + 3)) ++n;
+  return n;
 }
 
 // The YAML document a line falls in: the `---` separators above it, less a
@@ -154,33 +265,34 @@ result<std::vector<document>> read_json(const source_document& in) {
 }
 
 result<std::vector<document>> read_yaml(const source_document& in) {
-  std::vector<YAML::Node> nodes;
+  std::vector<document> out;
+  const auto at = [&](const YAML::Mark& m) { return fmt::format("{}[{}]", in.name, document_at_line(in.text, m.line)); };
+  std::istringstream stream(in.text);
+  json_builder builder(yaml_expansion_budget(in.text.size()));
+  const std::size_t most = most_documents(in.text);
   try {
-    nodes = YAML::LoadAll(in.text);
+    YAML::Parser parser(stream);
+    for (std::size_t index = 0; parser.HandleNextDocument(builder); ++index) {
+      if (index >= most)
+        throw yaml_failure{builder.mark(), "text that does not start a YAML document (a stray `,`, `]` or `}`?)"};
+      ojson value = builder.take();
+      if (value.is_null()) continue;
+      add_objects(out, fmt::format("{}[{}]", in.name, index), std::move(value), false);
+    }
   } catch (const YAML::DeepRecursion& e) {
-    return error{fmt::format("{}[{}]", in.name, document_at_line(in.text, e.mark.line)),
+    return error{at(e.mark),
                  fmt::format("YAML at line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, too_deep_message()),
                  error_code::limit_exceeded};
   } catch (const YAML::Exception& e) {
-    return error{fmt::format("{}[{}]", in.name, document_at_line(in.text, e.mark.line)),
+    return error{at(e.mark),
                  fmt::format("malformed YAML at line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg),
                  error_code::malformed_document};
-  }
-  std::vector<document> out;
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const std::string source = fmt::format("{}[{}]", in.name, i);
-    ojson value;
-    try {
-      value = to_json(nodes[i]);
-    } catch (const yaml_failure& f) {
-      const bool limit = f.code == error_code::limit_exceeded;
-      return error{source,
-                   fmt::format("{}YAML at line {}, column {}: {}", limit ? "" : "malformed ", f.mark.line + 1,
-                               f.mark.column + 1, f.message),
-                   f.code};
-    }
-    if (value.is_null()) continue;
-    add_objects(out, source, std::move(value), false);
+  } catch (const yaml_failure& f) {
+    const bool limit = f.code == error_code::limit_exceeded;
+    return error{at(f.mark),
+                 fmt::format("{}YAML at line {}, column {}: {}", limit ? "" : "malformed ", f.mark.line + 1,
+                             f.mark.column + 1, f.message),
+                 f.code};
   }
   return out;
 }

@@ -99,6 +99,7 @@ std::optional<std::string> encode_object(element value, Body body) {
 
 template <typename Encode>
 std::optional<std::string> from_text(std::string_view text, Encode encode) {
+  if (text.empty()) return std::nullopt;  // not JSON; and an empty view may have no data for simdjson
   simdjson::dom::parser parser;
   element e;
   if (parser.parse(text.data(), text.size(), true).get(e) != simdjson::SUCCESS) return std::nullopt;

@@ -325,6 +325,9 @@ std::optional<error> diagnose_json(std::string_view text, std::string_view root)
 result<simdjson::dom::element> parse_json(simdjson::dom::parser& parser, std::string_view text,
                                           std::string_view root) {
   if (auto e = check_size(text, root)) return *e;
+  // Before the parser sees it: an empty view may have no data at all, which
+  // simdjson must not be given (found by the plan_faults fuzz target).
+  if (auto e = empty_document(text, root)) return *e;
   if (parser.max_depth() != max_nesting_depth)
     if (parser.allocate(std::max<std::size_t>(parser.capacity(), 64), max_nesting_depth) != simdjson::SUCCESS)
       return error{std::string(root), "cannot allocate the JSON parser", error_code::limit_exceeded};

@@ -63,8 +63,9 @@ void read_job_keys(const json_view& item, string_pairs& labels, string_pairs& an
                                 std::tuple{"annotations", &annotations, &job_annotation_key}}) {
     auto m = member(md, key);
     if (!m) continue;
-    for_each_string(*m, [&](std::string_view k, std::string_view v, const json_view&) {
-      if (keep(k)) out->emplace_back(k, v);
+    // Copies of the bindings: clang before 16 cannot capture structured bindings.
+    for_each_string(*m, [&, dest = out, wanted = keep](std::string_view k, std::string_view v, const json_view&) {
+      if (wanted(k)) dest->emplace_back(k, v);
     });
     std::sort(out->begin(), out->end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (std::size_t i = 1; i < out->size(); ++i)

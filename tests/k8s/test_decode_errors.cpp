@@ -197,6 +197,20 @@ TEST(DecodeErrors, BaseDocumentDecodes) {
   EXPECT_EQ(r->workload.pods.size(), 1u);
 }
 
+// An empty view need not point anywhere (`std::string_view{}`): it is the
+// empty document, read before any parser sees the pointer. Found by the
+// plan_faults fuzz target (tests/data/fuzz_regressions/plan_faults/).
+TEST(DecodeErrors, AnEmptyViewWithoutDataIsTheEmptyDocument) {
+  auto r = decode_snapshot(std::string_view{});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.err().code, error_code::malformed_document);
+  EXPECT_EQ(r.err().message, "empty document (no JSON value)");
+  EXPECT_FALSE(plan_json(std::string_view{}, {}).ok());
+  EXPECT_FALSE(faults_json(std::string_view{}, {}).ok());
+  EXPECT_FALSE(detail::go_device_info(std::string_view{}));
+  EXPECT_FALSE(detail::go_node_info(std::string_view{}));
+}
+
 TEST(DecodeErrors, WhatJoinsPathAndMessage) {
   auto r = decode_snapshot("{\"items\":[{\"metadata\":{\"name\":\"x\"}}]}");
   ASSERT_FALSE(r);

@@ -23,49 +23,11 @@ from typing import Any
 import npusched
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-DATA = REPO / "tests" / "data"
-CATALOGUE: dict[str, Any] = json.loads((DATA / "bad_input" / "catalogue.json").read_text(encoding="utf-8"))
-CLUSTER = (DATA / CATALOGUE["bases"]["cluster"]).read_bytes()
+from catalogue_inputs import CATALOGUE, CLUSTER, at_path, input_bytes
+
 NOW = 1_700_000_000
 SECONDS = 60  # generous: the slowest case (1 GiB from /dev/zero) takes about a second
 ADDRESS_SPACE = 4 << 30  # the CLI's memory in the child, /dev/zero's 1 GiB read included
-
-
-def _at(doc: Any, path: list[Any]) -> Any:
-    for p in path:
-        doc = doc[p]
-    return doc
-
-
-def input_bytes(case: dict[str, Any]) -> bytes:
-    """The case's input, built as tests/k8s/test_bad_input.cpp builds it."""
-    if "text" in case:
-        return case["text"].encode("utf-8")
-    if "hex" in case:
-        return bytes.fromhex(case["hex"])
-    if "generate" in case:
-        g = case["generate"]
-        return (g["head"] + g["repeat"] * g["times"] + g["tail"]).encode("utf-8")
-    if "file" in case:
-        data = (DATA / case["file"]).read_bytes()
-        if "truncate" in case:
-            data = data[: case["truncate"]]
-        return data + case.get("append_text", "").encode("utf-8")
-    doc = json.loads(json.dumps(CATALOGUE["bases"]["state"])) if case.get("state_base") else json.loads(CLUSTER)
-    for path in case.get("remove", []):
-        del _at(doc, path[:-1])[path[-1]]
-    for n in case.get("append_copy", []):
-        doc["items"].append(json.loads(json.dumps(doc["items"][n])))
-    for path in case.get("append_copy_at", []):
-        _at(doc, path[:-1]).append(json.loads(json.dumps(_at(doc, path))))
-    sets = case.get("set", [])
-    for i, (path, _) in enumerate(sets):
-        _at(doc, path[:-1])[path[-1]] = f"@@RAW{i}@@"
-    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    for i, (_, raw) in enumerate(sets):
-        text = text.replace(f'"@@RAW{i}@@"', raw, 1)
-    return text.encode("utf-8")
 
 
 def _expected(case: dict[str, Any]) -> tuple[str, str]:
@@ -109,7 +71,7 @@ def _cluster(**edits: Any) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(CLUSTER)
     for dotted, value in edits.items():
         path: list[Any] = [int(p) if p.isdigit() else p for p in dotted.split("__")]
-        _at(doc, path[:-1])[path[-1]] = value
+        at_path(doc, path[:-1])[path[-1]] = value
     return doc
 
 

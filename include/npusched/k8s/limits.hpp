@@ -26,4 +26,13 @@ inline constexpr std::size_t max_excerpt_bytes = 64;
 /// value) is cut on a UTF-8 character boundary and ends in `…`.
 inline constexpr std::size_t max_message_bytes = 512;
 
+/// What a YAML document of `input_bytes` may expand to through anchors and
+/// aliases, counted as one per value plus the characters of each scalar:
+/// twice the input's size plus 1 MiB. Text without aliases never comes near
+/// it (every value and character it yields is written in it); a few lines of
+/// nested aliases (a "billion laughs") stop here with `limit_exceeded`.
+constexpr std::size_t yaml_expansion_budget(std::size_t input_bytes) {
+  return 2 * input_bytes + (std::size_t{1} << 20);
+}
+
 }  // namespace npusched::k8s
