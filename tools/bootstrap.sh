@@ -88,6 +88,14 @@ npusched_compiler_cache() {
   export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
 }
 
+# The AddressSanitizer + UBSan build in build/asan (Debug): the C++ tests of
+# tools/test and the Python extension tools/python-asan tests, in one tree.
+npusched_configure_asan() {
+  cmake -S "$NPUSCHED_ROOT" -B "$NPUSCHED_ROOT/build/asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DNPUSCHED_SANITIZE=ON \
+    -DNPUSCHED_BUILD_BENCHMARKS=OFF -DNPUSCHED_INSTALL=OFF \
+    -DNPUSCHED_BUILD_PYTHON=ON -DPython_EXECUTABLE="$NPUSCHED_VENV/bin/python" >/dev/null
+}
+
 npusched_bootstrap() {
   npusched_install_debian
   npusched_venv

@@ -25,6 +25,13 @@ bool identifier(std::string_view key) {
 
 bool continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
+/// The first `n` bytes of `s` or fewer, cut before a UTF-8 continuation byte.
+std::string utf8_prefix(std::string_view s, std::size_t n) {
+  if (s.size() <= n) return std::string(s);
+  while (n > 0 && continuation(static_cast<unsigned char>(s[n]))) --n;
+  return std::string(s.substr(0, n));
+}
+
 /// Length of the well-formed UTF-8 sequence at `s[i]` (1..4), or 0 when the
 /// bytes there are not one (overlong forms and surrogates included, as
 /// Python's decoder refuses them).
@@ -72,6 +79,20 @@ std::string parse_reason(std::string what) {
 
 /// Checks a document as nlohmann-json's SAX parser reads it, and builds the
 /// DOM when given one. Paths are built only when an error is found.
+
+/// The error for a key or string longer than its limit, or nothing. The path
+/// quotes at most `max_excerpt_bytes` of a long key.
+std::optional<error> too_long(std::string_view base, std::string_view text, bool is_key) {
+  if (is_key ? text.size() <= max_key_bytes : text.size() <= max_string_bytes) return std::nullopt;
+  if (is_key)
+    return error{key_path(base, utf8_prefix(text, max_excerpt_bytes) + "…"),
+                 fmt::format("a key of {} bytes; keys may have at most {}", text.size(), max_key_bytes),
+                 error_code::limit_exceeded};
+  return error{std::string(base), fmt::format("a string of {} bytes; strings may have at most {}", text.size(),
+                                              max_string_bytes),
+               error_code::limit_exceeded};
+}
+
 template <class Json>
 class checker {
  public:
@@ -98,7 +119,11 @@ class checker {
                   fmt::format("integer out of range (it does not fit 64 bits): {}", excerpt(s)));
     return !dom_ || dom_->number_float(v, s);
   }
-  bool string(string_t& s) { return value() && (!dom_ || dom_->string(s)); }
+  bool string(string_t& s) {
+    (void)value();
+    if (auto e = too_long(where(), s, false)) return stop(std::move(e->path), e->code, std::move(e->message));
+    return !dom_ || dom_->string(s);
+  }
   bool binary(binary_t& b) { return value() && (!dom_ || dom_->binary(b)); }
   bool start_object(std::size_t n) { return open(true) && (!dom_ || dom_->start_object(n)); }
   bool start_array(std::size_t n) { return open(false) && (!dom_ || dom_->start_array(n)); }
@@ -112,6 +137,8 @@ class checker {
   }
   bool key(string_t& k) {
     frame& f = stack_.back();
+    f.has_key = false;  // the path is the object's, not its previous member's
+    if (auto e = too_long(where(), k, true)) return stop(std::move(e->path), e->code, std::move(e->message));
     if (!f.keys.insert(k).second) {
       f.has_key = false;
       return stop(member_path(where(), k), error_code::duplicate, "the key is given twice");
@@ -210,7 +237,9 @@ class key_checker {
 
   std::optional<error> check(simdjson::dom::element e, const dom_path& at) {
     using simdjson::dom::element_type;
-    if (e.type() == element_type::ARRAY) {
+    if (e.type() == element_type::STRING) {
+      if (std::string_view(e).size() > max_string_bytes) return too_long(at.str(root_), std::string_view(e), false);
+    } else if (e.type() == element_type::ARRAY) {
       std::size_t i = 0;
       for (simdjson::dom::element c : simdjson::dom::array(e)) {
         const dom_path child{&at, {}, i++, false};
@@ -221,6 +250,7 @@ class key_checker {
       if (auto dup = duplicate_key(o))
         return error{member_path(at.str(root_), *dup), "the key is given twice", error_code::duplicate};
       for (auto field : o) {
+        if (field.key.size() > max_key_bytes) return too_long(at.str(root_), field.key, true);
         const dom_path child{&at, field.key, 0, true};
         if (auto err = check(field.value, child)) return err;
       }
@@ -292,11 +322,7 @@ std::string short_text(std::string_view text) {
 
 std::string bounded_message(std::string message) {
   if (message.size() <= max_message_bytes) return message;
-  std::size_t cut = max_message_bytes;
-  while (cut > 0 && continuation(static_cast<unsigned char>(message[cut]))) --cut;
-  message.resize(cut);
-  message += "…";
-  return message;
+  return utf8_prefix(message, max_message_bytes) + "…";
 }
 
 std::string too_deep_message() {

@@ -98,15 +98,15 @@ std::optional<std::int64_t> opt_int(const json_view& obj, std::string_view key, 
   auto c = member(obj, key);
   if (!c) return std::nullopt;
   const auto out_of_range = [&](const auto v) {
-    fail(c->where(), error_code::out_of_range, fmt::format("{} is out of range ({}..{})", v, lo, hi));
+    return fmt::format("{} is out of range ({}..{})", v, lo, hi);
   };
   switch (c->value.type()) {
     case element_type::INT64: {
       const auto v = std::int64_t(c->value);
-      if (v < lo || v > hi) out_of_range(v);
+      if (v < lo || v > hi) fail(c->where(), error_code::out_of_range, out_of_range(v));
       return v;
     }
-    case element_type::UINT64: out_of_range(std::uint64_t(c->value));
+    case element_type::UINT64: fail(c->where(), error_code::out_of_range, out_of_range(std::uint64_t(c->value)));
     default: fail_type(*c, "an integer");
   }
 }

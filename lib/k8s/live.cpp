@@ -42,7 +42,7 @@ struct live_cluster::impl {
   mutable std::optional<error> problem;  // the refresh's error, while not current
   simdjson::dom::parser parser, inner;
 
-  explicit impl(live_options o) : opt(std::move(o)), model(opt.scheduler_name) {}
+  explicit impl(live_options o) : opt(std::move(o)), model(opt.scheduler_name, opt.max_nodes, opt.max_pods) {}
 
   event_result apply_one(event_type type, const detail::json_view& object) {
     event_result out;
@@ -85,7 +85,7 @@ live_cluster::live_cluster(live_options opt) : impl_(std::make_unique<impl>(std:
 live_cluster::~live_cluster() = default;
 
 std::optional<error> live_cluster::load(std::string_view list_json) {
-  detail::model fresh(impl_->opt.scheduler_name);
+  detail::model fresh(impl_->opt.scheduler_name, impl_->opt.max_nodes, impl_->opt.max_pods);
   try {
     detail::load_list(fresh, list_json, {});
   } catch (const detail::decode_failure& f) {

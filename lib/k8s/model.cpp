@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "detail.hpp"
+#include "npusched/k8s/limits.hpp"
 
 namespace npusched::k8s::detail {
 
@@ -57,6 +58,7 @@ bool model::pending(const pod_object& p) const {
 
 apply_status model::apply(change c, const json_view& object, simdjson::dom::parser& inner, std::string* held) {
   const kind_and_name id = read_kind_and_name(object);
+  check_annotation_size(object);
   auto stale = [&](const std::string* version) {
     if (!version || !older(id.resource_version, *version)) return false;
     if (held) *held = *version;
@@ -68,6 +70,8 @@ apply_status model::apply(change c, const json_view& object, simdjson::dom::pars
     if (c == change::remove) {
       nodes_.erase(key);
     } else {
+      if (nodes_.size() >= max_nodes_ && !nodes_.count(key))
+        fail(object.where(), error_code::limit_exceeded, fmt::format("more than {} nodes", max_nodes_));
       node_object n = read_node(object, inner);
       nodes_.insert_or_assign(key, std::move(n));
     }
@@ -81,6 +85,8 @@ apply_status model::apply(change c, const json_view& object, simdjson::dom::pars
     if (c == change::remove) {
       remove_pod(key);
     } else {
+      if (pods_.size() >= max_pods_ && it == pods_.end())
+        fail(object.where(), error_code::limit_exceeded, fmt::format("more than {} pods", max_pods_));
       upsert_pod(read_pod(object));
     }
     return apply_status::applied;

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "npusched/k8s/limits.hpp"
 #include "objects.hpp"
 
 namespace npusched::k8s::detail {
@@ -26,7 +27,10 @@ enum class apply_status : std::uint8_t {
 
 class model {
  public:
-  explicit model(std::string scheduler_name) : scheduler_(std::move(scheduler_name)) {}
+  /// `max_nodes` / `max_pods`: most Node / Pod objects held (limits.hpp).
+  explicit model(std::string scheduler_name, std::size_t max_nodes = k8s::max_nodes,
+                 std::size_t max_pods = k8s::max_pods)
+      : scheduler_(std::move(scheduler_name)), max_nodes_(max_nodes), max_pods_(max_pods) {}
 
   /// Applies one object (`upsert` for ADDED / MODIFIED, `remove` for
   /// DELETED). A document error in the object throws `decode_failure` and
@@ -72,6 +76,7 @@ class model {
   void rebuild_reports();
 
   std::string scheduler_;
+  std::size_t max_nodes_, max_pods_;
   std::map<std::string, node_object, std::less<>> nodes_;
   std::map<std::string, pod_object, std::less<>> pods_;           // by <ns>/<name>
   std::map<std::string, podgroup_object, std::less<>> podgroups_;  // by <ns>/<name>

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "npusched/k8s/limits.hpp"
+
 #include "detail.hpp"
 #include "json_input.hpp"
 
@@ -54,6 +56,22 @@ kind_and_name read_kind_and_name(const json_view& item) {
   out.resource_version = opt_string(*md, "resourceVersion").value_or("");
   out.api_version = opt_string(item, "apiVersion").value_or("");
   return out;
+}
+
+void check_annotation_size(const json_view& item) {
+  const auto md = opt_object(item, "metadata");
+  if (!md) return;
+  if (auto annotations = opt_object(*md, "annotations")) {
+    std::size_t bytes = 0;
+    for (auto field : simdjson::dom::object(annotations->value)) {
+      bytes += field.key.size();
+      if (field.value.is_string()) bytes += std::string_view(field.value).size();
+    }
+    if (bytes > max_annotation_bytes)
+      fail(annotations->where(), error_code::limit_exceeded,
+           fmt::format("the annotations take {} bytes; the API server allows {} (256 KiB)", bytes,
+                       max_annotation_bytes));
+  }
 }
 
 std::string object_name(const kind_and_name& id) {

@@ -50,6 +50,10 @@ struct object_meta {
 /// document would be applied); Nodes have none.
 [[nodiscard]] object_meta read_meta(const json_view& item, std::string_view default_ns);
 
+/// Fails with `limit_exceeded` when `item`'s annotations (keys and string
+/// values) take more than `max_annotation_bytes`, as the API server refuses.
+void check_annotation_size(const json_view& item);
+
 /// `kind` and `metadata.name` of an object, both required (name non-empty).
 struct kind_and_name {
   std::string_view kind;

@@ -124,8 +124,12 @@ TEST(BadInput, EveryCatalogueCaseGivesItsCodeAndPathOrItsVerdict) {
       }
       EXPECT_EQ(to_string(r.err().code), want["code"].get<std::string>()) << r.err().what();
       EXPECT_EQ(r.err().path, want["path"].get<std::string>()) << r.err().what();
-      if (want.contains("says")) EXPECT_NE(r.err().what().find(want["says"].get<std::string>()), std::string::npos) << r.err().what();
-      if (want.contains("max_message")) EXPECT_LE(r.err().what().size(), want["max_message"].get<std::size_t>());
+      if (want.contains("says")) {
+        EXPECT_NE(r.err().what().find(want["says"].get<std::string>()), std::string::npos) << r.err().what();
+      }
+      if (want.contains("max_message")) {
+        EXPECT_LE(r.err().what().size(), want["max_message"].get<std::size_t>());
+      }
       continue;
     }
     if (!r.ok()) {
@@ -133,9 +137,12 @@ TEST(BadInput, EveryCatalogueCaseGivesItsCodeAndPathOrItsVerdict) {
       continue;
     }
     const ojson out = ojson::parse(*r);
-    if (want.contains("excluded")) EXPECT_TRUE(lists(out, "excluded_nodes", "node", want["excluded"])) << out["excluded_nodes"].dump();
-    if (want.contains("unschedulable"))
+    if (want.contains("excluded")) {
+      EXPECT_TRUE(lists(out, "excluded_nodes", "node", want["excluded"])) << out["excluded_nodes"].dump();
+    }
+    if (want.contains("unschedulable")) {
       EXPECT_TRUE(lists(out, "unschedulable", "pod", want["unschedulable"])) << out["unschedulable"].dump();
+    }
   }
   EXPECT_GE(checked, 100u);
 }

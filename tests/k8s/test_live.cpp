@@ -103,6 +103,41 @@ TEST(LiveCluster, ABadObjectIsAnErrorAndChangesNothing) {
   EXPECT_EQ(malformed.err().code, error_code::malformed_document);
 }
 
+/// The model holds at most `max_nodes` Nodes and `max_pods` Pods: one more
+/// is a limit_exceeded error that changes nothing, and an update of one held
+/// stays allowed at the limit.
+TEST(LiveCluster, NodesAndPodsBeyondTheLimitAreErrorsThatChangeNothing) {
+  live_options o;
+  o.max_nodes = 2;
+  o.max_pods = 1;
+  live_cluster live(o);
+  ASSERT_TRUE(live.apply(event_type::added, npu_node("n1").dump()).ok());
+  ASSERT_TRUE(live.apply(event_type::added, npu_node("n2").dump()).ok());
+  const std::string before = *live.plan();
+  auto third = live.apply(event_type::added, npu_node("n3").dump());
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.err().code, error_code::limit_exceeded);
+  EXPECT_EQ(third.err().path, "object");
+  EXPECT_NE(third.err().message.find("more than 2 nodes"), std::string::npos) << third.err().message;
+  EXPECT_EQ(*live.plan(), before);
+  json relabelled = npu_node("n2");
+  relabelled["metadata"]["labels"]["team"] = "a";
+  EXPECT_TRUE(live.apply(event_type::modified, relabelled.dump()).ok());
+
+  ASSERT_TRUE(live.apply(event_type::added, pending_pod("serving", "p0", 8).dump()).ok());
+  auto second = live.apply(event_type::added, pending_pod("serving", "p1", 8).dump());
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.err().code, error_code::limit_exceeded);
+  EXPECT_NE(second.err().message.find("more than 1 pods"), std::string::npos) << second.err().message;
+  EXPECT_EQ(live.stats().pods, 1u);
+  EXPECT_TRUE(live.apply(event_type::modified, pending_pod("serving", "p0", 4).dump()).ok());
+  // A whole snapshot is held to the same limits.
+  auto load = live.load(list({npu_node("a"), npu_node("b"), npu_node("c")}).dump());
+  ASSERT_TRUE(load);
+  EXPECT_EQ(load->code, error_code::limit_exceeded);
+  EXPECT_EQ(load->path, "items[2]");
+}
+
 TEST(LiveCluster, ApplyManyStopsAtTheFirstBadEventNamingIt) {
   live_cluster live;
   json events = json::array({{{"type", "ADDED"}, {"object", npu_node("n1")}},

@@ -487,7 +487,9 @@ TEST(OmeVectors, T15_ModelSizeOutsideTheRuntimeRangeIsNotExpanded) {
   EXPECT_TRUE(of_kind(objects(e), "Pod").empty());
   ASSERT_TRUE(has_warning(e, "runtime_incompatible"));
   for (const auto& w : e.warnings)
-    if (w.code == "runtime_incompatible") EXPECT_NE(w.message.find("refuse"), std::string::npos);
+    if (w.code == "runtime_incompatible") {
+      EXPECT_NE(w.message.find("refuse"), std::string::npos);
+    }
 }
 
 TEST(OmeVectors, T16_DeploymentPodGroupIsPerReplicaSet) {

@@ -26,6 +26,29 @@ inline constexpr std::size_t max_excerpt_bytes = 64;
 /// value) is cut on a UTF-8 character boundary and ends in `…`.
 inline constexpr std::size_t max_message_bytes = 512;
 
+/// Longest key of a JSON object, in bytes. Kubernetes' own keys (field
+/// names, label and annotation keys of at most 253 + 63 characters,
+/// ConfigMap keys of at most 253) stay far below it; a longer key would put
+/// an unbounded string into every field path below it.
+inline constexpr std::size_t max_key_bytes = 1024;
+
+/// Longest JSON string value, in bytes. The API server keeps every object
+/// below etcd's request limit (1.5 MiB by default), so no string a cluster
+/// reports comes near it.
+inline constexpr std::size_t max_string_bytes = std::size_t{16} << 20;  // 16 MiB
+
+/// Most bytes an object's annotations may take, keys and values summed:
+/// the limit the API server itself enforces (256 KiB), so every object a
+/// real cluster holds passes.
+inline constexpr std::size_t max_annotation_bytes = std::size_t{256} << 10;
+
+/// Most Nodes and Pods a snapshot or live model holds. Far above the largest
+/// Kubernetes clusters run (tens of thousands of nodes); they bound the
+/// memory a document of many tiny objects can make the model take (about
+/// 5 KB per node and 1.2 KB per pod held).
+inline constexpr std::size_t max_nodes = 500'000;
+inline constexpr std::size_t max_pods = 5'000'000;
+
 /// What a YAML document of `input_bytes` may expand to through anchors and
 /// aliases, counted as one per value plus the characters of each scalar:
 /// twice the input's size plus 1 MiB. Text without aliases never comes near

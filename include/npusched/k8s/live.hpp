@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "npusched/k8s/explain.hpp"
+#include "npusched/k8s/limits.hpp"
 #include "npusched/k8s/decoded_snapshot.hpp"
 #include "npusched/k8s/pipeline.hpp"
 #include "npusched/result.hpp"
@@ -50,6 +51,11 @@ struct event_result {
 struct live_options {
   /// Pending pods are those with this `spec.schedulerName`.
   std::string scheduler_name = "volcano";
+  /// Most Node and Pod objects held (docs/limits.md); an `ADDED` beyond them
+  /// is a `limit_exceeded` error and changes nothing. An embedder with a
+  /// tighter memory budget lowers them.
+  std::size_t max_nodes = k8s::max_nodes;
+  std::size_t max_pods = k8s::max_pods;
 };
 
 /// Per-call options of `live_cluster::plan` / `explain`.
