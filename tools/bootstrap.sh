@@ -50,7 +50,7 @@ npusched_venv() {
   echo "npusched: checking the Python build and test requirements (PyPI)" >&2
   "$NPUSCHED_VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip
   "$NPUSCHED_VENV/bin/python" -m pip install -q --disable-pip-version-check \
-    "scikit-build-core>=0.10" "pybind11>=2.11" "pytest>=7" "kubernetes>=28"
+    "scikit-build-core>=0.10" "pybind11>=2.11" "pytest>=7" "kubernetes>=28" "hypothesis>=6.100"
 }
 
 # Builds and installs the Python package into the venv, reusing a build
