@@ -59,8 +59,7 @@ workload superpod_gangs(int jobs) {
 void BM_plan_superpod_gangs(benchmark::State& st) {
   const int nodes = static_cast<int>(st.range(0));
   synthetic_options o = bench::options(nodes);
-  o.a2_fraction = 0.0;
-  o.a3_fraction = 0.0;
+  o.mix = {{accelerator_type::module_a3_16_super_pod, 1.0}};
   const cluster c = build_cluster(generate_cluster(o).nodes).value();
   const workload w = superpod_gangs(50);
   std::size_t bound = 0;

@@ -29,6 +29,10 @@ namespace py = pybind11;
 
 namespace {
 
+/// The most nodes `synthetic_snapshot_json` generates: at the default
+/// occupancy such a List is about 830 MB, under the 1 GiB input limit.
+constexpr int max_generated_nodes = 300'000;
+
 // Messages and paths quote input; bytes that are not UTF-8 become escapes
 // instead of a UnicodeDecodeError.
 py::str text(const std::string& s) {
@@ -235,16 +239,40 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "synthetic_snapshot_json",
-      [](int nodes, std::uint64_t seed) {
+      [](int nodes, std::uint64_t seed, const std::string& mix, int super_pod_size, double occupancy,
+         double chip_fault_rate, double node_fault_rate, int pending_pods) {
         npusched::synthetic_options o;
         o.nodes = nodes;
         o.seed = seed;
+        if (!mix.empty()) o.mix = npusched::parse_mix(mix).value();
+        o.super_pod_size = super_pod_size;
+        o.occupancy = occupancy;
+        o.chip_fault_rate = chip_fault_rate;
+        o.node_fault_rate = node_fault_rate;
+        o.pending_pods = pending_pods;
+        if (auto e = npusched::validate_synthetic_options(o)) throw npusched::bad_result_access(*e);
+        // Every command reads at most max_input_bytes: refuse, before building
+        // it, a List that would not fit (max_generated_nodes bounds the memory).
+        if (nodes > max_generated_nodes)
+          throw npusched::bad_result_access(npusched::error{
+              "nodes", std::to_string(nodes) + " is more than the " + std::to_string(max_generated_nodes) +
+                           " nodes a generated List may hold",
+              npusched::error_code::limit_exceeded});
         const auto c = npusched::generate_cluster(o);
-        return npusched::k8s::encode_snapshot(c.nodes, c.pending);
+        std::string text = npusched::k8s::encode_snapshot(c.nodes, c.pending);
+        if (text.size() > npusched::k8s::max_input_bytes)
+          throw npusched::bad_result_access(npusched::error{
+              "nodes", "the List would be " + std::to_string(text.size()) + " bytes, more than the " +
+                  std::to_string(npusched::k8s::max_input_bytes) + " every command reads",
+              npusched::error_code::limit_exceeded});
+        return text;
       },
-      py::arg("nodes"), py::arg("seed") = 1, py::call_guard<py::gil_scoped_release>(),
-      "A seeded synthetic cluster of `nodes` nodes (A2, A3 and SuperPoD nodes, half the chips\n"
-      "in use) as a Kubernetes List (JSON text); the same seed gives the same text.");
+      py::arg("nodes"), py::arg("seed") = 1, py::arg("mix") = "", py::arg("super_pod_size") = 48,
+      py::arg("occupancy") = 0.5, py::arg("chip_fault_rate") = 0.01, py::arg("node_fault_rate") = 0.005,
+      py::arg("pending_pods") = 0, py::call_guard<py::gil_scoped_release>(),
+      "A seeded synthetic cluster as a Kubernetes List (JSON text); the same arguments give the same\n"
+      "text. `mix` is `type:share,...` (empty: the default mix). Raises npusched.InvalidInput for\n"
+      "options out of range (docs/generate.md).");
 
   m.def(
       "expand_json",

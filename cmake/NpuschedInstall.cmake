@@ -3,7 +3,7 @@ include(CMakePackageConfigHelpers)
 
 set(NPUSCHED_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/npusched")
 
-install(TARGETS npusched_core npusched_k8s
+install(TARGETS npusched_core npusched_synthetic npusched_k8s
         EXPORT npuschedTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

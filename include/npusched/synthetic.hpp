@@ -4,26 +4,56 @@
 /// simulator and the demo. The same seed always gives the same cluster.
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "npusched/cluster.hpp"
 #include "npusched/plan.hpp"
+#include "npusched/result.hpp"
 
 namespace npusched {
 
-/// Shape of a synthetic cluster. Fractions are of the node count; the
-/// remainder after A2 and A3 are SuperPoD nodes.
+/// One accelerator type of a synthetic cluster and its share of the nodes.
+struct type_share {
+  accelerator_type type = accelerator_type::module_910b_8;
+  double share = 0.0;  ///< in (0, 1]; the shares of a mix sum to 1
+  friend bool operator==(const type_share&, const type_share&) = default;
+};
+
+/// The default mix: 40 % Atlas 800I A2 (`module-910b-8`), 30 % Atlas 800I A3
+/// (`module-a3-16`), 30 % Atlas 900 A3 SuperPoD (`module-a3-16-super-pod`).
+[[nodiscard]] std::vector<type_share> default_mix();
+
+/// Shape of a synthetic cluster.
 struct synthetic_options {
   std::uint64_t seed = 1;
-  int nodes = 100;                 ///< 1 .. 1,000,000
-  double a2_fraction = 0.4;        ///< `module-910b-8` nodes (Atlas 800I A2)
-  double a3_fraction = 0.3;        ///< `module-a3-16` nodes (Atlas 800I A3)
-  int super_pod_size = 48;         ///< nodes per physical super-pod for SuperPoD nodes
-  double occupancy = 0.5;          ///< expected fraction of chips held by running pods
-  double chip_fault_rate = 0.01;   ///< chance per chip of being unhealthy
-  double node_fault_rate = 0.005;  ///< chance per node of being unhealthy
-  int pending_pods = 0;            ///< pending pods to generate (k from each type's legal set)
+  int nodes = 100;                 ///< 0 .. 1,000,000
+  /// Node types in generation order. Counts: each type in turn gets
+  /// `min(round(nodes · share), nodes left)`, the last one the rest.
+  std::vector<type_share> mix = default_mix();
+  int super_pod_size = 48;         ///< nodes per physical super-pod for super-pod types (≥ 1)
+  double occupancy = 0.5;          ///< expected fraction of chips held by running pods, [0, 1]
+  double chip_fault_rate = 0.01;   ///< chance per chip of being unhealthy, [0, 1]
+  double node_fault_rate = 0.005;  ///< chance per node of being unhealthy, [0, 1]
+  int pending_pods = 0;            ///< pending pods to generate (k from each type's legal set), 0 .. 1,000,000
 };
+
+/// Checks `opt`: counts and rates in the ranges above, at least one type,
+/// no type twice, no `none`, every share in (0, 1], shares summing to 1
+/// (within 1e-9). Error paths: `nodes`, `mix[1].share`, `occupancy`.
+[[nodiscard]] std::optional<error> validate_synthetic_options(const synthetic_options& opt);
+
+/// Reads a mix written `type:share,type:share` (`module-910b-8:0.4,module-a3-16:0.6`),
+/// accelerator types by their label value. Errors name the entry (`mix[1]`);
+/// the shares are checked by `validate_synthetic_options`.
+[[nodiscard]] result<std::vector<type_share>> parse_mix(std::string_view text);
+
+/// The legal per-pod NPU counts the generator draws from for type `t`:
+/// the powers of two up to the type's chip count that the topology rules
+/// allow, for a standalone pod (pending pods) or a pod of a multi-pod job
+/// (running pods, which the generator places in whole-chip shapes).
+[[nodiscard]] std::vector<int> synthetic_pod_sizes(accelerator_type t, bool distributed);
 
 /// A generated cluster: node specs (running pods appear as chip holders
 /// named `default/run-<node>-<n>`) and a pending workload.
@@ -32,10 +62,18 @@ struct synthetic_cluster {
   workload pending;
 };
 
+/// The node-name prefix of type `t`: `a2-` (`module-910b-8`), `a3-`
+/// (`module-a3-16`), `a2x16-` (`module-910b-16`), `m910-` (`module`),
+/// `card-`, `half-`; super-pod types are named by their super-pod instead.
+[[nodiscard]] std::string_view synthetic_name_prefix(accelerator_type t) noexcept;
+
 /// Generates a cluster; deterministic in `opt` (a fixed 64-bit generator,
 /// not `std::` distributions, whose output differs between library vendors).
-/// Node names are `a2-00000`, `a3-00000`, `sp<P>-00000`; SuperPoD nodes get
-/// consecutive super-pod ids, `super_pod_size` nodes each.
+/// Node names are the type's prefix and a per-type index (`a2-00000`,
+/// `a3-00000`); nodes of super-pod types are `sp<P>-<index in the super-pod>`,
+/// with consecutive super-pod ids across all super-pod types of the mix,
+/// `super_pod_size` nodes each. Precondition: `validate_synthetic_options(opt)`
+/// passed (out-of-range values are clamped, not trusted).
 [[nodiscard]] synthetic_cluster generate_cluster(const synthetic_options& opt);
 
 /// The built-in demo: a few Atlas 800I A2 (`module-910b-8`) and Atlas 800I A3

@@ -243,8 +243,7 @@ TEST_P(GangInvariants, AllOrNothingAtMinAvailable) {
   synthetic_options o;
   o.seed = GetParam();
   o.nodes = 80;
-  o.a2_fraction = 1.0;
-  o.a3_fraction = 0.0;
+  o.mix = {{accelerator_type::module_910b_8, 1.0}};
   o.occupancy = 0.4;
   const cluster c = must_build(generate_cluster(o).nodes);
   std::mt19937_64 rng(GetParam());

@@ -243,8 +243,7 @@ synthetic_cluster random_superpods(std::uint64_t seed) {
   synthetic_options o;
   o.seed = seed;
   o.nodes = 3000;  // ~190 super-pods of 16
-  o.a2_fraction = 0.0;
-  o.a3_fraction = 0.0;
+  o.mix = {{accelerator_type::module_a3_16_super_pod, 1.0}};
   o.super_pod_size = 16;
   o.occupancy = 0.3;
   o.node_fault_rate = 0.02;

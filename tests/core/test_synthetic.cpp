@@ -2,6 +2,7 @@
 // (include/npusched/synthetic.hpp).
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -16,6 +17,7 @@
 #include "npusched/cluster.hpp"
 #include "npusched/plan.hpp"
 #include "npusched/synthetic.hpp"
+#include "npusched/topology.hpp"
 #include "npusched/verdict.hpp"
 
 namespace npusched {
@@ -126,6 +128,13 @@ int total_chips(const synthetic_cluster& sc) {
   return total;
 }
 
+/// A per-type index as node names write it: five digits, zero-padded.
+std::string fmt_index(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%05d", i);
+  return buf;
+}
+
 synthetic_options options(std::uint64_t seed, int nodes) {
   synthetic_options o;
   o.seed = seed;
@@ -204,18 +213,18 @@ TEST(Synthetic, NodeNamesAreUnique) {
 TEST(Synthetic, EmptyAndDegenerateOptions) {
   EXPECT_TRUE(generate_cluster(options(1, 0)).nodes.empty());
   synthetic_options o = options(1, 10);
-  o.a2_fraction = 0.8;
-  o.a3_fraction = 0.8;  // over-subscribed: A3 gets what A2 left
-  o.super_pod_size = 0;  // clamped to 1
-  o.occupancy = 2.0;     // clamped to 1
+  o.mix = {{accelerator_type::module_910b_8, 0.85}, {accelerator_type::module_a3_16, 0.15}};
+  o.super_pod_size = 0;  // invalid, and clamped to 1 when generated anyway
+  o.occupancy = 2.0;     // invalid, and clamped to 1
+  EXPECT_TRUE(validate_synthetic_options(o).has_value());
   const synthetic_cluster sc = generate_cluster(o);
   ASSERT_EQ(sc.nodes.size(), 10U);
   EXPECT_EQ(std::count_if(sc.nodes.begin(), sc.nodes.end(),
                           [](const node_spec& n) { return n.type == accelerator_type::module_910b_8; }),
-            8);
+            9);  // round(8.5) = 9; the last type takes the rest
   EXPECT_EQ(std::count_if(sc.nodes.begin(), sc.nodes.end(),
                           [](const node_spec& n) { return n.type == accelerator_type::module_a3_16; }),
-            2);
+            1);
 }
 
 // ---------------------------------------------------------------------------
@@ -223,8 +232,6 @@ TEST(Synthetic, EmptyAndDegenerateOptions) {
 
 TEST(Synthetic, TypeMixFollowsTheFractions) {
   synthetic_options o = options(5, 1000);
-  o.a2_fraction = 0.4;
-  o.a3_fraction = 0.3;
   const synthetic_cluster sc = generate_cluster(o);
   std::map<accelerator_type, int> count;
   for (const node_spec& n : sc.nodes) ++count[n.type];
@@ -263,8 +270,7 @@ TEST(Synthetic, NamesInventoryAndLabelsAreAsDocumented) {
 
 TEST(Synthetic, SuperPodPositions) {
   synthetic_options o = options(11, 100);
-  o.a2_fraction = 0.0;
-  o.a3_fraction = 0.0;
+  o.mix = {{accelerator_type::module_a3_16_super_pod, 1.0}};
   o.super_pod_size = 48;
   const synthetic_cluster sc = generate_cluster(o);
   ASSERT_EQ(sc.nodes.size(), 100U);
@@ -358,10 +364,141 @@ TEST(Synthetic, HeldChipsAreInLegalShapes) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Mixes of any accelerator type
+
+const std::vector<accelerator_type> every_type = {
+    accelerator_type::module_910_x8,  accelerator_type::module_910b_8,          accelerator_type::module_910b_16,
+    accelerator_type::module_a3_16,   accelerator_type::module_a3_16_super_pod, accelerator_type::module_a3_8_super_pod,
+    accelerator_type::card,           accelerator_type::half};
+
+TEST(SyntheticMix, PodSizesComeFromTheTopologyRules) {
+  EXPECT_EQ(synthetic_pod_sizes(accelerator_type::module_910b_8, true), (std::vector<int>{1, 2, 4, 8}));
+  EXPECT_EQ(synthetic_pod_sizes(accelerator_type::module_a3_16, true), (std::vector<int>{2, 4, 8, 16}));
+  EXPECT_EQ(synthetic_pod_sizes(accelerator_type::module_a3_16, false), (std::vector<int>{1, 2, 4, 8, 16}));
+  EXPECT_EQ(synthetic_pod_sizes(accelerator_type::half, false), (std::vector<int>{1, 2, 4}));
+  for (const accelerator_type t : every_type)
+    for (const bool distributed : {false, true})
+      for (const int k : synthetic_pod_sizes(t, distributed))
+        EXPECT_TRUE(is_legal_request(t, k, distributed ? job_shape{2, 2 * k} : job_shape{1, k})) << to_string(t);
+}
+
+TEST(SyntheticMix, EveryTypeGeneratesValidNodesAndLegalHeldShapes) {
+  for (const accelerator_type t : every_type) {
+    SCOPED_TRACE(std::string(to_string(t)));
+    synthetic_options o = options(21, 60);
+    o.mix = {{t, 1.0}};
+    o.super_pod_size = 16;
+    o.pending_pods = 30;
+    ASSERT_FALSE(validate_synthetic_options(o).has_value());
+    const synthetic_cluster sc = generate_cluster(o);
+    ASSERT_EQ(sc.nodes.size(), 60U);
+    ASSERT_TRUE(build_cluster(sc.nodes).ok());
+    const std::vector<int> sizes = synthetic_pod_sizes(t, true);
+    for (const node_spec& n : sc.nodes) {
+      EXPECT_EQ(n.type, t);
+      if (is_super_pod_type(t)) {
+        EXPECT_EQ(n.name, "sp" + std::to_string(n.super_pod_id) + "-" + fmt_index(n.server_index)) << n.name;
+      } else {
+        EXPECT_EQ(n.name.rfind(synthetic_name_prefix(t), 0), 0U) << n.name;
+      }
+      for (const auto& [pod, mask] : holders_by_pod(n)) {
+        const int k = chip_count(mask);
+        EXPECT_NE(std::find(sizes.begin(), sizes.end(), k), sizes.end()) << pod << " holds " << k;
+        EXPECT_EQ(judge(t, k, mask, true), shape_fit::fits) << pod << " holds an illegal shape";
+      }
+    }
+    for (const job_spec& j : sc.pending.jobs) EXPECT_EQ(j.handler, t);
+  }
+}
+
+TEST(SyntheticMix, CountsRoundInOrderAndTheLastTypeTakesTheRest) {
+  synthetic_options o = options(3, 7);
+  o.mix = {{accelerator_type::module_910b_8, 1.0 / 3}, {accelerator_type::module_a3_16, 1.0 / 3},
+           {accelerator_type::card, 1.0 / 3}};
+  ASSERT_FALSE(validate_synthetic_options(o).has_value());
+  std::map<accelerator_type, int> count;
+  for (const node_spec& n : generate_cluster(o).nodes) ++count[n.type];
+  EXPECT_EQ(count[accelerator_type::module_910b_8], 2);  // round(2.33)
+  EXPECT_EQ(count[accelerator_type::module_a3_16], 2);
+  EXPECT_EQ(count[accelerator_type::card], 3);
+}
+
+TEST(SyntheticMix, SuperPodIdsRunOnAcrossSuperPodTypes) {
+  synthetic_options o = options(4, 20);
+  o.mix = {{accelerator_type::module_a3_16_super_pod, 0.5}, {accelerator_type::module_a3_8_super_pod, 0.5}};
+  o.super_pod_size = 4;
+  std::map<std::int32_t, std::set<accelerator_type>> types_of;
+  for (const node_spec& n : generate_cluster(o).nodes) types_of[n.super_pod_id].insert(n.type);
+  ASSERT_EQ(types_of.size(), 6U);  // 10 nodes of each type: super-pods 0-2, then 3-5
+  for (const auto& [id, types] : types_of) {
+    EXPECT_EQ(types.size(), 1U) << "super-pod " << id << " mixes types";
+    EXPECT_EQ(*types.begin(), id < 3 ? accelerator_type::module_a3_16_super_pod : accelerator_type::module_a3_8_super_pod);
+  }
+}
+
+struct options_case {
+  const char* rule;
+  void (*change)(synthetic_options&);
+  const char* path;
+  error_code code;
+};
+
+TEST(SyntheticMix, OptionsOutOfRangeAreErrorsNamingTheField) {
+  const options_case cases[] = {
+      {"nodes_negative", [](synthetic_options& o) { o.nodes = -1; }, "nodes", error_code::out_of_range},
+      {"nodes_too_many", [](synthetic_options& o) { o.nodes = 1'000'001; }, "nodes", error_code::out_of_range},
+      {"pending_negative", [](synthetic_options& o) { o.pending_pods = -1; }, "pending_pods", error_code::out_of_range},
+      {"super_pod_size_zero", [](synthetic_options& o) { o.super_pod_size = 0; }, "super_pod_size", error_code::out_of_range},
+      {"occupancy_above_one", [](synthetic_options& o) { o.occupancy = 1.5; }, "occupancy", error_code::out_of_range},
+      {"occupancy_nan", [](synthetic_options& o) { o.occupancy = std::nan(""); }, "occupancy", error_code::out_of_range},
+      {"chip_rate_negative", [](synthetic_options& o) { o.chip_fault_rate = -0.1; }, "chip_fault_rate", error_code::out_of_range},
+      {"node_rate_above_one", [](synthetic_options& o) { o.node_fault_rate = 2; }, "node_fault_rate", error_code::out_of_range},
+      {"mix_empty", [](synthetic_options& o) { o.mix.clear(); }, "mix", error_code::invalid_value},
+      {"mix_none", [](synthetic_options& o) { o.mix = {{accelerator_type::none, 1.0}}; }, "mix[0].type", error_code::unknown_value},
+      {"mix_twice", [](synthetic_options& o) { o.mix = {{accelerator_type::card, 0.5}, {accelerator_type::card, 0.5}}; },
+       "mix[1].type", error_code::duplicate},
+      {"share_zero", [](synthetic_options& o) { o.mix = {{accelerator_type::card, 0.0}, {accelerator_type::half, 1.0}}; },
+       "mix[0].share", error_code::out_of_range},
+      {"share_above_one", [](synthetic_options& o) { o.mix = {{accelerator_type::card, 1.5}}; }, "mix[0].share", error_code::out_of_range},
+      {"shares_short_of_one", [](synthetic_options& o) { o.mix = {{accelerator_type::card, 0.5}, {accelerator_type::half, 0.4}}; },
+       "mix", error_code::invalid_value},
+  };
+  EXPECT_FALSE(validate_synthetic_options(synthetic_options{}).has_value());
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.rule);
+    synthetic_options o;
+    c.change(o);
+    const auto e = validate_synthetic_options(o);
+    ASSERT_TRUE(e.has_value());
+    EXPECT_EQ(e->path, c.path) << e->what();
+    EXPECT_EQ(e->code, c.code) << e->what();
+  }
+}
+
+TEST(SyntheticMix, MixTextIsReadEntryByEntry) {
+  const auto ok = parse_mix("module-910b-8:0.4,module-a3-16:0.3,module-a3-16-super-pod:0.3");
+  ASSERT_TRUE(ok.ok()) << ok.err().what();
+  EXPECT_EQ(*ok, default_mix());
+  const std::pair<const char*, const char*> bad[] = {
+      {"", "mix[0]"},                             // no entry at all
+      {"module-910b-8", "mix[0]"},                // no share
+      {"module-910b-8:0.5,", "mix[1]"},           // an empty entry
+      {"gpu:1", "mix[0].type"},                   // not an accelerator type
+      {"module-910b-8:0.4x", "mix[0].share"},     // not a number
+      {"module-910b-8:1,card:", "mix[1].share"},  // an empty share
+  };
+  for (const auto& [text, path] : bad) {
+    SCOPED_TRACE(text);
+    const auto r = parse_mix(text);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.err().path, path) << r.err().what();
+  }
+}
+
 TEST(Synthetic, SuperPodNodesAreHeldWholeOrIdle) {
   synthetic_options o = options(17, 500);
-  o.a2_fraction = 0.0;
-  o.a3_fraction = 0.0;
+  o.mix = {{accelerator_type::module_a3_16_super_pod, 1.0}};
   o.chip_fault_rate = 0.0;
   const synthetic_cluster sc = generate_cluster(o);
   int whole = 0;
@@ -481,7 +618,7 @@ TEST(Synthetic, PendingPodsAreStandaloneLegalRequests) {
 
 TEST(Synthetic, PendingPodsOnlyTargetGeneratedTypes) {
   synthetic_options o = options(37, 50);
-  o.a2_fraction = 1.0;
+  o.mix = {{accelerator_type::module_910b_8, 1.0}};
   o.pending_pods = 100;
   const synthetic_cluster sc = generate_cluster(o);
   for (const job_spec& j : sc.pending.jobs) EXPECT_EQ(j.handler, accelerator_type::module_910b_8);

@@ -94,6 +94,7 @@ def test_init_only_reexports() -> None:
         "expand",
         "explain",
         "faults",
+        "generate",
         "plan",
         "render",
         "show",

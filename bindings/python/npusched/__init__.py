@@ -14,6 +14,7 @@ from ._api import __version__, demo_snapshot, faults, plan
 from ._cluster import Cluster
 from ._errors import Error, InvalidInput
 from ._explain import explain
+from ._generate import generate
 from ._ome import expand, render
 from ._show import show
 
@@ -26,6 +27,7 @@ __all__ = [
     "expand",
     "explain",
     "faults",
+    "generate",
     "plan",
     "render",
     "show",

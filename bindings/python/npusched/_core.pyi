@@ -81,8 +81,18 @@ def show_svg(
     when the document cannot be read.
     """
 
-def synthetic_snapshot_json(nodes: int, seed: int = 1) -> str:
-    """A seeded synthetic cluster of ``nodes`` nodes as a Kubernetes List (JSON text)."""
+def synthetic_snapshot_json(
+    nodes: int,
+    seed: int = 1,
+    mix: str = "",
+    super_pod_size: int = 48,
+    occupancy: float = 0.5,
+    chip_fault_rate: float = 0.01,
+    node_fault_rate: float = 0.005,
+    pending_pods: int = 0,
+) -> str:
+    """A seeded synthetic cluster as a Kubernetes List (JSON text); ``mix`` is ``type:share,...``
+    (empty: the default). Raises npusched.InvalidInput for options out of range."""
 
 def demo_snapshot_json() -> str:
     """The built-in demo cluster and its pending pods as a Kubernetes List (JSON text)."""

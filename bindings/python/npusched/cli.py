@@ -21,6 +21,7 @@ from ._errors import InvalidInput, invalid
 from ._files import read_path, read_stream
 from ._show import show
 from ._explain import explain_text
+from ._generate import generate_text
 from ._ome import expand, render
 
 __all__ = ["main"]
@@ -189,6 +190,39 @@ def _parser() -> argparse.ArgumentParser:
     scheduler.add_arguments(k)
     k.set_defaults(run=scheduler.run)
 
+    g = commands.add_parser(
+        "generate",
+        help="write a seeded synthetic cluster as a Kubernetes List every command reads",
+        description="Write a seeded synthetic Ascend cluster (nodes with their MindCluster device-info, running\n"
+        "pods holding chips, optionally pending pods) as a Kubernetes List in JSON. The same options\n"
+        "always give the same bytes (docs/generate.md).",
+        epilog="Example:\n  npusched generate --nodes 1000 --mix module-910b-8:0.4,module-a3-16:0.3,"
+        "module-a3-16-super-pod:0.3 \\\n      --super-pod-size 48 --occupancy 0.5 --faults 0.01 --seed 7 -o cluster.json\n"
+        "  npusched plan cluster.json\n\nExit codes: 0 success, 2 an option out of range or the file cannot be written.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g.add_argument("--nodes", type=int, required=True, metavar="N", help="how many nodes (0..300000)")
+    g.add_argument(
+        "--mix",
+        default=None,
+        metavar="TYPE:SHARE,...",
+        help="node types (accelerator-type label values) and their shares of the nodes, summing to 1 "
+        "(default: module-910b-8:0.4,module-a3-16:0.3,module-a3-16-super-pod:0.3)",
+    )
+    g.add_argument("--super-pod-size", type=int, default=48, metavar="NODES",
+                   help="nodes per physical super-pod of the super-pod types (default: 48)")
+    g.add_argument("--occupancy", type=float, default=0.5, metavar="FRACTION",
+                   help="expected fraction of chips held by running pods, 0..1 (default: 0.5)")
+    g.add_argument("--faults", type=float, default=0.01, metavar="RATE",
+                   help="chance of each chip being unhealthy, 0..1 (default: 0.01)")
+    g.add_argument("--node-faults", type=float, default=None, metavar="RATE",
+                   help="chance of each node being unhealthy, 0..1 (default: half of --faults)")
+    g.add_argument("--pending", type=int, default=0, metavar="PODS",
+                   help="pending pods to add, each its own job on a type of the mix (default: 0)")
+    g.add_argument("--seed", type=int, default=1, metavar="S", help="the seed (default: 1)")
+    g.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write the List (default: - for standard output)")
+    g.set_defaults(run=_run_generate)
+
     d = commands.add_parser(
         "demo",
         help="the built-in story: SGLang P/D services through OME on A2 and an A3 SuperPoD",
@@ -214,6 +248,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     d.set_defaults(run=_run_demo)
     return parser
+
+
+# `generate`'s options by the names its errors give them.
+_GENERATE_FLAGS = {"nodes": "--nodes", "seed": "--seed", "super_pod_size": "--super-pod-size",
+                   "occupancy": "--occupancy", "faults": "--faults", "node_faults": "--node-faults",
+                   "pending": "--pending"}
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    try:
+        text = generate_text(args.nodes, seed=args.seed, mix=args.mix, super_pod_size=args.super_pod_size,
+                             occupancy=args.occupancy, faults=args.faults, node_faults=args.node_faults,
+                             pending=args.pending)
+    except InvalidInput as e:
+        path = e.path or ""
+        if path.startswith("mix"):
+            return _fail(f"--mix: {e}", e.code)
+        return _fail(f"{_GENERATE_FLAGS.get(path, path)}{str(e)[len(path):]}", e.code)
+    if args.output == "-":
+        _emit(text)
+        return EXIT_OK
+    try:
+        pathlib.Path(args.output).write_text(text + "\n", encoding="utf-8")
+    except OSError as e:
+        return _fail(f"cannot write {args.output}: {e.strerror or e}")
+    return EXIT_OK
 
 
 def _add_plan_inputs(p: argparse.ArgumentParser) -> None:

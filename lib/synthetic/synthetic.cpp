@@ -10,7 +10,10 @@
 
 #include "npusched/synthetic.hpp"
 
+#include "npusched/topology.hpp"
+
 #include <algorithm>
+#include <charconv>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -134,29 +137,6 @@ void finish_node(node_spec& n) {
   n.npu_allocatable = chip_count(n.inventory) - chip_count(n.unhealthy & n.inventory);
 }
 
-/// The lowest `k` chips of `avail` (A2 full mesh: any chips are a legal shape;
-/// the lowest are what the scheduler itself would give).
-chip_mask lowest_chips(chip_mask avail, int k) {
-  chip_mask out = 0;
-  for (int c = 0; c < max_chips_per_node && k > 0; ++c) {
-    if ((avail & chip_bit(c)) != 0) {
-      out |= chip_bit(c);
-      --k;
-    }
-  }
-  return out;
-}
-
-/// A3: chips (die pairs) with both dies in `avail`, as a die mask.
-chip_mask whole_pairs(chip_mask avail) {
-  chip_mask out = 0;
-  for (int c = 0; c < 8; ++c) {
-    const chip_mask pair = chip_bit(2 * c) | chip_bit(2 * c + 1);
-    if ((avail & pair) == pair) out |= pair;
-  }
-  return out;
-}
-
 /// Per-node target fill in [0, slots], mean `occupancy · slots`: a fill
 /// fraction drawn uniformly from [0, 2·occ] (occ ≤ ½) or [2·occ − 1, 1]
 /// (occ > ½), then stochastically rounded. All in 32-bit fixed point.
@@ -174,32 +154,24 @@ int draw_fill(rng& g, std::uint64_t occ32, int slots) {
   return static_cast<int>(std::min<std::uint64_t>(t, static_cast<std::uint64_t>(slots)));
 }
 
-/// Legal shapes of running pods per type (a pod of k NPUs).
-constexpr std::array<int, 4> a2_running_k{1, 2, 4, 8};
-constexpr std::array<int, 4> a3_running_k{2, 4, 8, 16};
-/// Legal standalone requests of pending pods per type.
-constexpr std::array<int, 4> a2_pending_k{1, 2, 4, 8};
-constexpr std::array<int, 5> a3_pending_k{1, 2, 4, 8, 16};
-
 /// Places running pods on `n` until `target` NPUs are held or no legal shape
-/// fits: each pod draws k uniformly from the legal sizes that still fit
-/// (`largest_first`: takes the largest instead, as whole-node SuperPoD jobs do).
-void occupy(rng& g, node_spec& n, int target, bool largest_first) {
-  const bool a3 = is_a3_type(n.type);
-  const std::span<const int> sizes = a3 ? std::span<const int>(a3_running_k) : std::span<const int>(a2_running_k);
+/// fits: each pod draws k uniformly from `sizes` (the type's running-pod
+/// sizes) among those that still fit (`largest_first`: takes the largest
+/// instead, as whole-node SuperPoD jobs do). Chips are the ones the
+/// scheduler itself would pick for a pod of a multi-pod job.
+void occupy(rng& g, node_spec& n, std::span<const int> sizes, int target, bool largest_first) {
   int held = 0;
   int pod = 0;
   chip_mask avail = n.inventory & ~n.unhealthy;
+  std::vector<int> options;
   for (;;) {
-    const chip_mask shape_avail = a3 ? whole_pairs(avail) : avail;
-    const int capacity = chip_count(shape_avail);
-    std::array<int, 4> options{};
-    std::size_t n_options = 0;
+    options.clear();
     for (const int k : sizes)
-      if (k <= target - held && k <= capacity) options[n_options++] = k;
-    if (n_options == 0) return;
-    const int k = largest_first ? options[n_options - 1] : options[g.below(n_options)];
-    const chip_mask chips = lowest_chips(shape_avail, k);  // A3: whole pairs, lowest first
+      if (k <= target - held && judge(n.type, k, avail, true) == shape_fit::fits) options.push_back(k);
+    if (options.empty()) return;
+    const int k = largest_first ? options.back() : options[g.below(options.size())];
+    chip_mask chips = 0;
+    for (const int c : pick_chips(n.type, k, avail, true)) chips |= chip_bit(c);
     add_running_pod(n, fmt::format("default/run-{}-{}", n.name, pod++), chips);
     avail &= ~chips;
     held += k;
@@ -233,19 +205,112 @@ int count_of(int nodes, double fraction) {
   return static_cast<int>(std::llround(static_cast<double>(nodes) * fraction));
 }
 
+constexpr int max_synthetic_nodes = 1'000'000;
+constexpr double share_tolerance = 1e-9;
+
+std::optional<error> rate_error(const char* path, double v) {
+  if (v >= 0.0 && v <= 1.0) return std::nullopt;  // NaN fails both
+  return error{path, fmt::format("{} is out of range (0..1)", v), error_code::out_of_range};
+}
+
+std::optional<error> count_error(const char* path, int v, int lo, int hi) {
+  if (v >= lo && v <= hi) return std::nullopt;
+  return error{path, fmt::format("{} is out of range ({}..{})", v, lo, hi), error_code::out_of_range};
+}
+
 constexpr std::int64_t created_base = 1'750'000'000;  // 2025-06-15, a fixed epoch for creation times
 
 }  // namespace
+
+std::vector<type_share> default_mix() {
+  return {{accelerator_type::module_910b_8, 0.4},
+          {accelerator_type::module_a3_16, 0.3},
+          {accelerator_type::module_a3_16_super_pod, 0.3}};
+}
+
+std::optional<error> validate_synthetic_options(const synthetic_options& opt) {
+  if (auto e = count_error("nodes", opt.nodes, 0, max_synthetic_nodes)) return e;
+  if (auto e = count_error("pending_pods", opt.pending_pods, 0, max_synthetic_nodes)) return e;
+  if (auto e = count_error("super_pod_size", opt.super_pod_size, 1, max_synthetic_nodes)) return e;
+  if (auto e = rate_error("occupancy", opt.occupancy)) return e;
+  if (auto e = rate_error("chip_fault_rate", opt.chip_fault_rate)) return e;
+  if (auto e = rate_error("node_fault_rate", opt.node_fault_rate)) return e;
+  if (opt.mix.empty()) return error{"mix", "names no accelerator type", error_code::invalid_value};
+  double sum = 0.0;
+  for (std::size_t i = 0; i < opt.mix.size(); ++i) {
+    const type_share& t = opt.mix[i];
+    const std::string at = fmt::format("mix[{}]", i);
+    if (t.type == accelerator_type::none) return error{at + ".type", "is not an NPU type", error_code::unknown_value};
+    for (std::size_t j = 0; j < i; ++j)
+      if (opt.mix[j].type == t.type)
+        return error{at + ".type", fmt::format("{} is given twice", to_string(t.type)), error_code::duplicate};
+    if (!(t.share > 0.0 && t.share <= 1.0))
+      return error{at + ".share", fmt::format("{} is out of range (0..1, above 0)", t.share), error_code::out_of_range};
+    sum += t.share;
+  }
+  if (std::abs(sum - 1.0) > share_tolerance)
+    return error{"mix", fmt::format("the shares sum to {}, not 1", sum), error_code::invalid_value};
+  return std::nullopt;
+}
+
+result<std::vector<type_share>> parse_mix(std::string_view text) {
+  std::vector<type_share> out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; start <= text.size(); ++i) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    const std::string_view entry = text.substr(start, end - start);
+    const std::string at = fmt::format("mix[{}]", i);
+    const std::size_t colon = entry.rfind(':');
+    if (colon == std::string_view::npos)
+      return error{at, fmt::format("\"{}\" is not TYPE:SHARE", entry), error_code::malformed_document};
+    const std::string_view label = entry.substr(0, colon);
+    const std::string_view number = entry.substr(colon + 1);
+    const auto type = parse_accelerator_type(label);
+    if (!type || *type == accelerator_type::none)
+      return error{at + ".type", fmt::format("\"{}\" is not an accelerator type", label), error_code::unknown_value};
+    double share = 0.0;
+    const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), share);
+    if (ec != std::errc() || ptr != number.data() + number.size() || number.empty())
+      return error{at + ".share", fmt::format("\"{}\" is not a number", number), error_code::invalid_value};
+    out.push_back({*type, share});
+    start = end + 1;
+  }
+  return out;
+}
+
+std::vector<int> synthetic_pod_sizes(accelerator_type t, bool distributed) {
+  std::vector<int> out;
+  for (int k = 1; k <= max_chips(t); k *= 2)
+    if (is_legal_request(t, k, distributed ? job_shape{2, 2 * k} : job_shape{1, k})) out.push_back(k);
+  return out;
+}
+
+std::string_view synthetic_name_prefix(accelerator_type t) noexcept {
+  switch (t) {
+    case accelerator_type::module_910b_8: return "a2-";
+    case accelerator_type::module_a3_16: return "a3-";
+    case accelerator_type::module_910b_16: return "a2x16-";
+    case accelerator_type::module_910_x8: return "m910-";
+    case accelerator_type::card: return "card-";
+    case accelerator_type::half: return "half-";
+    default: return "sp";  // super-pod types: sp<P>-<index>
+  }
+}
 
 synthetic_cluster generate_cluster(const synthetic_options& opt) {
   synthetic_cluster out;
   rng g(opt.seed);
 
-  const int nodes = std::clamp(opt.nodes, 0, 1'000'000);
-  const int n_a2 = count_of(nodes, opt.a2_fraction);
-  const int n_a3 = std::min(count_of(nodes, opt.a3_fraction), nodes - n_a2);
-  const int n_sp = nodes - n_a2 - n_a3;
+  const int nodes = std::clamp(opt.nodes, 0, max_synthetic_nodes);
   const int pod_size = std::max(opt.super_pod_size, 1);
+  // Node counts per type, in mix order; the last type takes the rest.
+  std::vector<int> counts;
+  int left = nodes;
+  for (std::size_t i = 0; i < opt.mix.size(); ++i) {
+    const int n = i + 1 == opt.mix.size() ? left : std::min(count_of(nodes, opt.mix[i].share), left);
+    counts.push_back(n);
+    left -= n;
+  }
 
   const double occ = std::isnan(opt.occupancy) ? 0.0 : std::clamp(opt.occupancy, 0.0, 1.0);
   const auto occ32 = static_cast<std::uint64_t>(occ * 0x1p32);
@@ -254,33 +319,38 @@ synthetic_cluster generate_cluster(const synthetic_options& opt) {
                            threshold(opt.chip_fault_rate / 2)};
 
   out.nodes.reserve(static_cast<std::size_t>(nodes));
-  for (int i = 0; i < n_a2; ++i) {
-    node_spec n = make_node(fmt::format("a2-{:05d}", i), accelerator_type::module_910b_8);
-    draw_health(g, n, faults);
-    occupy(g, n, draw_fill(g, occ32, 8), false);
-    finish_node(n);
-    out.nodes.push_back(std::move(n));
-  }
-  for (int i = 0; i < n_a3; ++i) {
-    node_spec n = make_node(fmt::format("a3-{:05d}", i), accelerator_type::module_a3_16);
-    draw_health(g, n, faults);
-    occupy(g, n, 2 * draw_fill(g, occ32, 8), false);  // whole chips: fill in die pairs
-    finish_node(n);
-    out.nodes.push_back(std::move(n));
-  }
-  for (int i = 0; i < n_sp; ++i) {
-    const int pod = i / pod_size;
-    const int index = i % pod_size;
-    node_spec n = make_node(fmt::format("sp{}-{:05d}", pod, index), accelerator_type::module_a3_16_super_pod);
-    n.super_pod_id = pod;
-    n.server_index = index;
-    n.rack_id = index / 8;
-    draw_health(g, n, faults);
-    // SuperPoD nodes serve whole-node jobs: a node is either held whole (or
-    // as close to whole as its healthy dies allow) or idle.
-    occupy(g, n, g.chance(occ_node) ? 16 : 0, true);
-    finish_node(n);
-    out.nodes.push_back(std::move(n));
+  int super_pods = 0;  // super-pod ids are numbered across all super-pod types
+  for (std::size_t ti = 0; ti < opt.mix.size(); ++ti) {
+    const accelerator_type t = opt.mix[ti].type;
+    const std::vector<int> sizes = synthetic_pod_sizes(t, true);
+    const int max = max_chips(t);
+    const bool super_pod = is_super_pod_type(t);
+    const int first_pod = super_pods;
+    for (int i = 0; i < counts[ti]; ++i) {
+      if (super_pod) {
+        const int pod = first_pod + i / pod_size;
+        const int index = i % pod_size;
+        node_spec n = make_node(fmt::format("sp{}-{:05d}", pod, index), t);
+        n.super_pod_id = pod;
+        n.server_index = index;
+        n.rack_id = index / 8;
+        draw_health(g, n, faults);
+        // SuperPoD nodes serve whole-node jobs: a node is either held whole (or
+        // as close to whole as its healthy dies allow) or idle.
+        occupy(g, n, sizes, g.chance(occ_node) ? max : 0, true);
+        finish_node(n);
+        out.nodes.push_back(std::move(n));
+        super_pods = pod + 1;
+        continue;
+      }
+      node_spec n = make_node(fmt::format("{}{:05d}", synthetic_name_prefix(t), i), t);
+      draw_health(g, n, faults);
+      // A3 dies are filled in whole chips (die pairs).
+      const int per = is_a3_type(t) ? 2 : 1;
+      occupy(g, n, sizes, per * draw_fill(g, occ32, max / per), false);
+      finish_node(n);
+      out.nodes.push_back(std::move(n));
+    }
   }
 
   // Pending pods: each its own standalone job, on a type drawn in proportion
@@ -288,15 +358,16 @@ synthetic_cluster generate_cluster(const synthetic_options& opt) {
   const int pending = std::max(opt.pending_pods, 0);
   out.pending.jobs.reserve(static_cast<std::size_t>(pending));
   out.pending.pods.reserve(static_cast<std::size_t>(pending));
+  std::vector<std::vector<int>> pending_sizes;
+  for (const type_share& t : opt.mix) pending_sizes.push_back(synthetic_pod_sizes(t.type, false));
   for (int i = 0; i < pending; ++i) {
-    accelerator_type t = accelerator_type::module_910b_8;
+    std::size_t ti = 0;
     if (nodes > 0) {
-      const auto r = static_cast<int>(g.below(static_cast<std::uint64_t>(nodes)));
-      t = r < n_a2 ? accelerator_type::module_910b_8
-                   : (r < n_a2 + n_a3 ? accelerator_type::module_a3_16 : accelerator_type::module_a3_16_super_pod);
+      auto r = static_cast<int>(g.below(static_cast<std::uint64_t>(nodes)));
+      while (ti + 1 < counts.size() && r >= counts[ti]) r -= counts[ti++];
     }
-    const std::span<const int> sizes =
-        is_a3_type(t) ? std::span<const int>(a3_pending_k) : std::span<const int>(a2_pending_k);
+    const accelerator_type t = opt.mix.empty() ? accelerator_type::module_910b_8 : opt.mix[ti].type;
+    const std::vector<int>& sizes = pending_sizes.empty() ? synthetic_pod_sizes(t, false) : pending_sizes[ti];
     const int k = sizes[g.below(sizes.size())];
 
     job_spec job;
