@@ -16,6 +16,7 @@
 #include "npusched/k8s/explain.hpp"
 #include "npusched/k8s/limits.hpp"
 #include "npusched/k8s/live.hpp"
+#include "npusched/k8s/metrics.hpp"
 #include "npusched/k8s/ome.hpp"
 #include "npusched/k8s/picture.hpp"
 #include "npusched/k8s/decoded_snapshot.hpp"
@@ -273,6 +274,19 @@ PYBIND11_MODULE(_core, m) {
       "A seeded synthetic cluster as a Kubernetes List (JSON text); the same arguments give the same\n"
       "text. `mix` is `type:share,...` (empty: the default mix). Raises npusched.InvalidInput for\n"
       "options out of range (docs/generate.md).");
+
+  m.def(
+      "metrics_json",
+      [](const std::string& snapshot_json, const std::string& scheduler_name, const std::vector<int>& block_nodes,
+         const std::vector<int>& request_sizes, bool legal_sizes) {
+        return npusched::k8s::metrics_json(snapshot_json, {scheduler_name, block_nodes, request_sizes, legal_sizes})
+            .value();
+      },
+      py::arg("snapshot_json"), py::arg("scheduler_name") = "volcano", py::arg("block_nodes") = std::vector<int>{},
+      py::arg("request_sizes") = std::vector<int>{}, py::arg("legal_sizes") = false,
+      py::call_guard<py::gil_scoped_release>(),
+      "Fragmentation metrics of a Kubernetes List as compact JSON (docs/metrics.md). Raises\n"
+      "npusched.InvalidInput when the document or an option cannot be read.");
 
   m.def(
       "expand_json",

@@ -49,12 +49,6 @@ struct synthetic_options {
 /// the shares are checked by `validate_synthetic_options`.
 [[nodiscard]] result<std::vector<type_share>> parse_mix(std::string_view text);
 
-/// The legal per-pod NPU counts the generator draws from for type `t`:
-/// the powers of two up to the type's chip count that the topology rules
-/// allow, for a standalone pod (pending pods) or a pod of a multi-pod job
-/// (running pods, which the generator places in whole-chip shapes).
-[[nodiscard]] std::vector<int> synthetic_pod_sizes(accelerator_type t, bool distributed);
-
 /// A generated cluster: node specs (running pods appear as chip holders
 /// named `default/run-<node>-<n>`) and a pending workload.
 struct synthetic_cluster {

@@ -43,6 +43,12 @@ struct job_shape {
 /// The same rule as a yes/no answer, without building a message (no allocation).
 [[nodiscard]] bool is_legal_request(accelerator_type t, int k, const job_shape& job) noexcept;
 
+/// The power-of-two per-pod NPU counts (1, 2, 4, … up to the type's chip
+/// count) legal on `t` for a standalone pod, or (`distributed`) for a pod of
+/// a multi-pod job, ascending: the request sizes the generator draws from
+/// and the metrics judge free chips against by default.
+[[nodiscard]] std::vector<int> power_of_two_sizes(accelerator_type t, bool distributed);
+
 /// Chips a request of a distributed (`true`) or standalone job may use on a
 /// node: `free` minus `network_unhealthy` for distributed jobs on
 /// network-fault-aware types.

@@ -42,4 +42,11 @@ std::vector<int> pick_chips(accelerator_type t, int k, chip_mask top, bool distr
   return p.pick(k, top, distributed);
 }
 
+std::vector<int> power_of_two_sizes(accelerator_type t, bool distributed) {
+  std::vector<int> out;
+  for (int k = 1; k <= max_chips(t); k *= 2)
+    if (is_legal_request(t, k, distributed ? job_shape{2, 2 * k} : job_shape{1, k})) out.push_back(k);
+  return out;
+}
+
 }  // namespace npusched

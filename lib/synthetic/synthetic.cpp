@@ -278,13 +278,6 @@ result<std::vector<type_share>> parse_mix(std::string_view text) {
   return out;
 }
 
-std::vector<int> synthetic_pod_sizes(accelerator_type t, bool distributed) {
-  std::vector<int> out;
-  for (int k = 1; k <= max_chips(t); k *= 2)
-    if (is_legal_request(t, k, distributed ? job_shape{2, 2 * k} : job_shape{1, k})) out.push_back(k);
-  return out;
-}
-
 std::string_view synthetic_name_prefix(accelerator_type t) noexcept {
   switch (t) {
     case accelerator_type::module_910b_8: return "a2-";
@@ -322,7 +315,7 @@ synthetic_cluster generate_cluster(const synthetic_options& opt) {
   int super_pods = 0;  // super-pod ids are numbered across all super-pod types
   for (std::size_t ti = 0; ti < opt.mix.size(); ++ti) {
     const accelerator_type t = opt.mix[ti].type;
-    const std::vector<int> sizes = synthetic_pod_sizes(t, true);
+    const std::vector<int> sizes = power_of_two_sizes(t, true);
     const int max = max_chips(t);
     const bool super_pod = is_super_pod_type(t);
     const int first_pod = super_pods;
@@ -359,7 +352,7 @@ synthetic_cluster generate_cluster(const synthetic_options& opt) {
   out.pending.jobs.reserve(static_cast<std::size_t>(pending));
   out.pending.pods.reserve(static_cast<std::size_t>(pending));
   std::vector<std::vector<int>> pending_sizes;
-  for (const type_share& t : opt.mix) pending_sizes.push_back(synthetic_pod_sizes(t.type, false));
+  for (const type_share& t : opt.mix) pending_sizes.push_back(power_of_two_sizes(t.type, false));
   for (int i = 0; i < pending; ++i) {
     std::size_t ti = 0;
     if (nodes > 0) {
@@ -367,7 +360,7 @@ synthetic_cluster generate_cluster(const synthetic_options& opt) {
       while (ti + 1 < counts.size() && r >= counts[ti]) r -= counts[ti++];
     }
     const accelerator_type t = opt.mix.empty() ? accelerator_type::module_910b_8 : opt.mix[ti].type;
-    const std::vector<int>& sizes = pending_sizes.empty() ? synthetic_pod_sizes(t, false) : pending_sizes[ti];
+    const std::vector<int>& sizes = pending_sizes.empty() ? power_of_two_sizes(t, false) : pending_sizes[ti];
     const int k = sizes[g.below(sizes.size())];
 
     job_spec job;

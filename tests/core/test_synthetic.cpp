@@ -373,13 +373,13 @@ const std::vector<accelerator_type> every_type = {
     accelerator_type::card,           accelerator_type::half};
 
 TEST(SyntheticMix, PodSizesComeFromTheTopologyRules) {
-  EXPECT_EQ(synthetic_pod_sizes(accelerator_type::module_910b_8, true), (std::vector<int>{1, 2, 4, 8}));
-  EXPECT_EQ(synthetic_pod_sizes(accelerator_type::module_a3_16, true), (std::vector<int>{2, 4, 8, 16}));
-  EXPECT_EQ(synthetic_pod_sizes(accelerator_type::module_a3_16, false), (std::vector<int>{1, 2, 4, 8, 16}));
-  EXPECT_EQ(synthetic_pod_sizes(accelerator_type::half, false), (std::vector<int>{1, 2, 4}));
+  EXPECT_EQ(power_of_two_sizes(accelerator_type::module_910b_8, true), (std::vector<int>{1, 2, 4, 8}));
+  EXPECT_EQ(power_of_two_sizes(accelerator_type::module_a3_16, true), (std::vector<int>{2, 4, 8, 16}));
+  EXPECT_EQ(power_of_two_sizes(accelerator_type::module_a3_16, false), (std::vector<int>{1, 2, 4, 8, 16}));
+  EXPECT_EQ(power_of_two_sizes(accelerator_type::half, false), (std::vector<int>{1, 2, 4}));
   for (const accelerator_type t : every_type)
     for (const bool distributed : {false, true})
-      for (const int k : synthetic_pod_sizes(t, distributed))
+      for (const int k : power_of_two_sizes(t, distributed))
         EXPECT_TRUE(is_legal_request(t, k, distributed ? job_shape{2, 2 * k} : job_shape{1, k})) << to_string(t);
 }
 
@@ -394,7 +394,7 @@ TEST(SyntheticMix, EveryTypeGeneratesValidNodesAndLegalHeldShapes) {
     const synthetic_cluster sc = generate_cluster(o);
     ASSERT_EQ(sc.nodes.size(), 60U);
     ASSERT_TRUE(build_cluster(sc.nodes).ok());
-    const std::vector<int> sizes = synthetic_pod_sizes(t, true);
+    const std::vector<int> sizes = power_of_two_sizes(t, true);
     for (const node_spec& n : sc.nodes) {
       EXPECT_EQ(n.type, t);
       if (is_super_pod_type(t)) {

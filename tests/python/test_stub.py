@@ -95,6 +95,7 @@ def test_init_only_reexports() -> None:
         "explain",
         "faults",
         "generate",
+        "metrics",
         "plan",
         "render",
         "show",

@@ -15,6 +15,7 @@ from ._cluster import Cluster
 from ._errors import Error, InvalidInput
 from ._explain import explain
 from ._generate import generate
+from ._metrics import metrics
 from ._ome import expand, render
 from ._show import show
 
@@ -28,6 +29,7 @@ __all__ = [
     "explain",
     "faults",
     "generate",
+    "metrics",
     "plan",
     "render",
     "show",

@@ -94,6 +94,15 @@ def synthetic_snapshot_json(
     """A seeded synthetic cluster as a Kubernetes List (JSON text); ``mix`` is ``type:share,...``
     (empty: the default). Raises npusched.InvalidInput for options out of range."""
 
+def metrics_json(
+    snapshot_json: str,
+    scheduler_name: str = "volcano",
+    block_nodes: list[int] = [],
+    request_sizes: list[int] = [],
+    legal_sizes: bool = False,
+) -> str:
+    """Fragmentation metrics of a Kubernetes List as compact JSON (docs/metrics.md)."""
+
 def demo_snapshot_json() -> str:
     """The built-in demo cluster and its pending pods as a Kubernetes List (JSON text)."""
 

@@ -327,3 +327,27 @@ def explain_table(explanation: dict[str, Any]) -> str:
         lines += ["", f"What would make it fit ({plural(len(explanation['suggestions']), 'suggestion')}):"]
         lines += [f"  [{s['code']}] {s['message']}" for s in explanation["suggestions"]]
     return "\n".join(lines)
+
+
+def metrics_table(metrics: dict[str, Any]) -> str:
+    """The ``npusched metrics`` output as text: per type, then per super-pod; every number from the JSON."""
+    sizes = ", ".join(f"{t} {','.join(map(str, v))}" for t, v in metrics["request_sizes"].items())
+    lines = [f"Pod sizes judged: {sizes or '-'}; block sizes: {','.join(map(str, metrics['block_nodes'])) or '-'} nodes."]
+    rows: list[Sequence[str]] = [("TYPE", "NODES", "USABLE", "FREE-NPUS", "WHOLE-NODES", "STRANDED-NPUS",
+                                  "STRANDED-NODES", "LARGEST-GANG", "FRAGMENTATION")]
+    for t in metrics["types"]:
+        rows.append((t["type"], str(t["nodes"]), str(t["usable_nodes"]), str(t["free_npus"]),
+                     str(t["free_whole_nodes"]), str(t["stranded_npus"]), str(t["stranded_nodes"]),
+                     str(t["largest_gang_npus"]), f"{t['fragmentation']:.3f}"))
+    lines += [""] + table(rows)
+    if metrics["super_pods"]:
+        head = ["SUPER-POD", "TYPE", "NODES", "FREE", *(f"BLOCKS-OF-{b}" for b in metrics["block_nodes"]),
+                "STRANDED", "HEADROOM"]
+        rows = [head]
+        for p in metrics["super_pods"]:
+            rows.append((str(p["super_pod_id"]), p["type"], str(p["nodes"]), str(p["free_whole_nodes"]),
+                         *(str(s["blocks"]) for s in p["spectrum"]), str(p["stranded_nodes"]),
+                         str(p["repair_headroom"])))
+        rows.append(("total", "", "", "", *(str(s["blocks"]) for s in metrics["spectrum"]), "", ""))
+        lines += [""] + table(rows)
+    return "\n".join(lines)

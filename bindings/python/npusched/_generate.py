@@ -94,19 +94,12 @@ def generate_text(
 _CORE_NAMES = {"chip_fault_rate": "faults", "node_fault_rate": "node_faults", "pending_pods": "pending"}
 
 
-def generate(
-    nodes: int,
-    *,
-    seed: int = 1,
-    mix: Any = None,
-    super_pod_size: int = 48,
-    occupancy: float = 0.5,
-    faults: float = 0.01,
-    node_faults: float | None = None,
-    pending: int = 0,
-) -> dict[str, Any]:
+def generate(nodes: int, **options: Any) -> dict[str, Any]:
     """A seeded synthetic cluster as a Kubernetes List dict that every
-    function and command reads (docs/generate.md).
+    function and command reads (docs/generate.md). ``options`` are the
+    keyword arguments of :func:`generate_text`: ``seed=1``, ``mix=None``,
+    ``super_pod_size=48``, ``occupancy=0.5``, ``faults=0.01``,
+    ``node_faults=None``, ``pending=0``.
 
     ``mix`` gives the node types and their shares: ``None`` for the default
     (``module-910b-8`` 0.4, ``module-a3-16`` 0.3, ``module-a3-16-super-pod``
@@ -118,7 +111,5 @@ def generate(
     arguments always give the same List. Raises :class:`InvalidInput`
     (``path`` = the argument) for a value out of range.
     """
-    result: dict[str, Any] = json.loads(
-        generate_text(nodes, seed=seed, mix=mix, super_pod_size=super_pod_size, occupancy=occupancy, faults=faults,
-                      node_faults=node_faults, pending=pending))
+    result: dict[str, Any] = json.loads(generate_text(nodes, **options))
     return result

@@ -22,6 +22,7 @@ from ._files import read_path, read_stream
 from ._show import show
 from ._explain import explain_text
 from ._generate import generate_text
+from ._metrics import metrics_text
 from ._ome import expand, render
 
 __all__ = ["main"]
@@ -190,6 +191,31 @@ def _parser() -> argparse.ArgumentParser:
     scheduler.add_arguments(k)
     k.set_defaults(run=scheduler.run)
 
+    mt = commands.add_parser(
+        "metrics",
+        help="fragmentation metrics of a cluster snapshot",
+        description="Print the fragmentation metrics of a Kubernetes List (docs/metrics.md): per accelerator\n"
+        "type free NPUs, free whole nodes, stranded NPUs and nodes, the largest gang placeable now and\n"
+        "the fragmentation index; per physical super-pod the block spectrum (logical super-nodes of\n"
+        "each size that can be carved now), stranded nodes and repair headroom. Block and pod sizes\n"
+        "default to those in use in the snapshot.",
+        epilog="Example:\n  npusched generate --nodes 500 --seed 3 -o c.json && npusched metrics c.json --format table\n"
+        "  npusched metrics c.json --block-nodes 2,4 --request-sizes 8,16\n\n"
+        "Exit codes: 0 success, 2 bad input or usage.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    mt.add_argument("snapshot", metavar="SNAPSHOT.json", help="the Kubernetes List (- for standard input)")
+    mt.add_argument("--block-nodes", type=_int_list, default=None, metavar="N,...",
+                    help="logical super-node sizes in nodes (default: the sizes in use, else 1,2,4,8,16)")
+    mt.add_argument("--request-sizes", type=_int_list, default=None, metavar="K,...",
+                    help="pod sizes in NPUs every type is judged against where legal (default: the sizes in use)")
+    mt.add_argument("--legal-sizes", action="store_true",
+                    help="judge every type against all its legal power-of-two pod sizes")
+    mt.add_argument("--scheduler-name", default="volcano", metavar="NAME",
+                    help="pending pods are those with this spec.schedulerName (default: volcano)")
+    _add_format(mt)
+    mt.set_defaults(run=_run_metrics)
+
     g = commands.add_parser(
         "generate",
         help="write a seeded synthetic cluster as a Kubernetes List every command reads",
@@ -201,25 +227,8 @@ def _parser() -> argparse.ArgumentParser:
         "  npusched plan cluster.json\n\nExit codes: 0 success, 2 an option out of range or the file cannot be written.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    g.add_argument("--nodes", type=int, required=True, metavar="N", help="how many nodes (0..300000)")
-    g.add_argument(
-        "--mix",
-        default=None,
-        metavar="TYPE:SHARE,...",
-        help="node types (accelerator-type label values) and their shares of the nodes, summing to 1 "
-        "(default: module-910b-8:0.4,module-a3-16:0.3,module-a3-16-super-pod:0.3)",
-    )
-    g.add_argument("--super-pod-size", type=int, default=48, metavar="NODES",
-                   help="nodes per physical super-pod of the super-pod types (default: 48)")
-    g.add_argument("--occupancy", type=float, default=0.5, metavar="FRACTION",
-                   help="expected fraction of chips held by running pods, 0..1 (default: 0.5)")
-    g.add_argument("--faults", type=float, default=0.01, metavar="RATE",
-                   help="chance of each chip being unhealthy, 0..1 (default: 0.01)")
-    g.add_argument("--node-faults", type=float, default=None, metavar="RATE",
-                   help="chance of each node being unhealthy, 0..1 (default: half of --faults)")
-    g.add_argument("--pending", type=int, default=0, metavar="PODS",
-                   help="pending pods to add, each its own job on a type of the mix (default: 0)")
-    g.add_argument("--seed", type=int, default=1, metavar="S", help="the seed (default: 1)")
+    for flag, kind, default, metavar, text in _GENERATE_OPTIONS:
+        g.add_argument(flag, type=kind, default=default, required=flag == "--nodes", metavar=metavar, help=text)
     g.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write the List (default: - for standard output)")
     g.set_defaults(run=_run_generate)
 
@@ -249,6 +258,47 @@ def _parser() -> argparse.ArgumentParser:
     d.set_defaults(run=_run_demo)
     return parser
 
+
+def _int_list(text: str) -> list[int]:
+    try:
+        return [int(x, 10) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of integers: {text!r}") from None
+
+
+_METRICS_FLAGS = {"block_nodes": "--block-nodes", "request_sizes": "--request-sizes", "legal_sizes": "--legal-sizes"}
+
+
+def _run_metrics(args: argparse.Namespace) -> int:
+    source = "standard input" if args.snapshot == "-" else args.snapshot
+    try:
+        data = _read(args.snapshot)
+    except InvalidInput as e:
+        return _fail(str(e), e.code)
+    try:
+        text = metrics_text(data, block_nodes=args.block_nodes, request_sizes=args.request_sizes,
+                            legal_sizes=args.legal_sizes, scheduler_name=args.scheduler_name)
+    except InvalidInput as e:
+        option = (e.path or "").split("[")[0]
+        if option in _METRICS_FLAGS:
+            return _fail(f"{_METRICS_FLAGS[option]}: {e}", e.code)
+        return _fail(f"{source}: {e}", e.code)
+    _emit(_format.metrics_table(json.loads(text)) if args.format == "table" else text)
+    return EXIT_OK
+
+
+# `generate`'s options: flag, type, default, metavar, help.
+_GENERATE_OPTIONS: list[tuple[str, Any, Any, str, str]] = [
+    ("--nodes", int, None, "N", "how many nodes (0..300000)"),
+    ("--mix", str, None, "TYPE:SHARE,...", "node types (accelerator-type label values) and their shares of the "
+     "nodes, summing to 1 (default: module-910b-8:0.4,module-a3-16:0.3,module-a3-16-super-pod:0.3)"),
+    ("--super-pod-size", int, 48, "NODES", "nodes per physical super-pod of the super-pod types (default: 48)"),
+    ("--occupancy", float, 0.5, "FRACTION", "expected fraction of chips held by running pods, 0..1 (default: 0.5)"),
+    ("--faults", float, 0.01, "RATE", "chance of each chip being unhealthy, 0..1 (default: 0.01)"),
+    ("--node-faults", float, None, "RATE", "chance of each node being unhealthy, 0..1 (default: half of --faults)"),
+    ("--pending", int, 0, "PODS", "pending pods to add, each its own job on a type of the mix (default: 0)"),
+    ("--seed", int, 1, "S", "the seed (default: 1)"),
+]
 
 # `generate`'s options by the names its errors give them.
 _GENERATE_FLAGS = {"nodes": "--nodes", "seed": "--seed", "super_pod_size": "--super-pod-size",
