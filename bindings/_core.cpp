@@ -76,8 +76,13 @@ py::tuple event_tuple(const npusched::k8s::event_result& r) {
 }
 
 npusched::k8s::live_plan_options live_options(std::int64_t now, std::optional<int> super_pod_size,
-                                              std::optional<int> reserve_nodes, const std::string& fault_state_json) {
-  return {super_pod_size, reserve_nodes, fault_state_json, now};
+                                              std::optional<int> reserve_nodes, const std::string& fault_state_json,
+                                              const std::string& policy = "npusched", std::uint64_t policy_seed = 0) {
+  const auto choice = npusched::parse_node_choice(policy);
+  if (!choice)
+    throw npusched::bad_result_access(npusched::error{
+        "policy", "\"" + policy + "\" is not npusched, first-fit or random-ties", npusched::error_code::unknown_value});
+  return {super_pod_size, reserve_nodes, fault_state_json, now, *choice, policy_seed};
 }
 
 npusched::k8s::ome_expansion expanded(const documents& docs, const std::string& context_json) {
@@ -134,12 +139,15 @@ PYBIND11_MODULE(_core, m) {
       .def(
           "plan_json",
           [](const live_cluster& c, std::int64_t now, std::optional<int> super_pod_size, std::optional<int> reserve_nodes,
-             const std::string& fault_state_json) {
-            return c.plan(live_options(now, super_pod_size, reserve_nodes, fault_state_json)).value();
+             const std::string& fault_state_json, const std::string& policy, std::uint64_t policy_seed) {
+            return c.plan(live_options(now, super_pod_size, reserve_nodes, fault_state_json, policy, policy_seed))
+                .value();
           },
           py::arg("now"), py::arg("super_pod_size") = py::none(), py::arg("reserve_nodes") = py::none(),
-          py::arg("fault_state_json") = "", py::call_guard<py::gil_scoped_release>(),
-          "The plan of the current state as compact JSON (as plan_json).")
+          py::arg("fault_state_json") = "", py::arg("policy") = "npusched", py::arg("policy_seed") = 0,
+          py::call_guard<py::gil_scoped_release>(),
+          "The plan of the current state as compact JSON (as plan_json); `policy` chooses each pod's node\n"
+          "(npusched, or the baselines first-fit and random-ties with `policy_seed`).")
       .def(
           "faults_json",
           [](const live_cluster& c, std::int64_t now, const std::string& state_json) {

@@ -64,6 +64,22 @@ class placement_state {
 };
 
 /// One pod's request, resolved against a cluster.
+/// How `fit` chooses among the feasible nodes of a request (docs/fitting.md,
+/// "Node choice"). Only `best_score` is npusched's policy; the others are
+/// baselines for measuring placement quality.
+enum class node_choice : std::uint8_t {
+  best_score,   ///< the highest score; ties go to the lowest node id (by name)
+  first_fit,    ///< the lowest node id that is feasible, whatever its score
+  /// The highest score; ties go to the node with the lowest seeded hash of
+  /// (`fit_request::tie_seed`, node id): the reference picks among equal
+  /// scores at random, this picks the same way for the same seed.
+  random_ties,
+};
+
+/// `npusched`, `first-fit`, `random-ties` (the names options and reports use).
+[[nodiscard]] std::string_view to_string(node_choice c) noexcept;
+[[nodiscard]] std::optional<node_choice> parse_node_choice(std::string_view s) noexcept;
+
 struct fit_request {
   int npus = 0;                             ///< k; 0 = a pod without NPUs (CPU/memory only)
   job_shape job;                            ///< the job the pod belongs to
@@ -88,6 +104,8 @@ struct fit_request {
   /// Nodes outside the cluster (left out for broken or missing data): they
   /// count in the verdict's totals under `filter_counts::broken_data`.
   int broken_data_nodes = 0;
+  node_choice choice = node_choice::best_score;
+  std::uint64_t tie_seed = 0;  ///< for `random_ties`: differs per pod (`make_request` mixes in its name)
 
   [[nodiscard]] bool withholds_network() const noexcept { return network_sensitive.value_or(job.distributed()); }
 };

@@ -147,6 +147,11 @@ struct plan_options {
   /// job's own `avoid_nodes` (the fault state's previous fault nodes; a
   /// plan option so one cluster model can be planned with any state).
   std::map<std::string, std::vector<std::string>> avoid_nodes;
+  /// How each pod's node is chosen among the feasible ones (`node_choice`);
+  /// `best_score` is npusched's policy, the others baselines.
+  node_choice choice = node_choice::best_score;
+  /// The seed of `random_ties`; each pod's ties break by it and the pod's name.
+  std::uint64_t tie_seed = 0;
 };
 
 /// The `fit_request` of a pending pod of job `job` on cluster `c`, as `plan`

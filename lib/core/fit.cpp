@@ -403,6 +403,15 @@ bool for_each_feasible(const cluster& c, const placement_state& s, const fit_req
   return true;
 }
 
+/// The tie-break key of `node_choice::random_ties`: splitmix64 of the seed
+/// and the node id, the same on every platform.
+std::uint64_t tie_key(std::uint64_t seed, std::uint32_t node) noexcept {
+  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (std::uint64_t{node} + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 // "What would make it fit", appended to the verdict of an unplaced request.
 std::string make_room_hint(const cluster& c, const near_miss& m, int k) {
   if (m.rule == node_rule::topology)
@@ -415,19 +424,54 @@ std::string make_room_hint(const cluster& c, const near_miss& m, int k) {
 
 }  // namespace
 
-fit_result fit(const cluster& c, const placement_state& s, const fit_request& r) {
+std::string_view to_string(node_choice c) noexcept {
+  switch (c) {
+    case node_choice::best_score: return "npusched";
+    case node_choice::first_fit: return "first-fit";
+    case node_choice::random_ties: return "random-ties";
+  }
+  return "npusched";
+}
+
+std::optional<node_choice> parse_node_choice(std::string_view s) noexcept {
+  for (const node_choice c : {node_choice::best_score, node_choice::first_fit, node_choice::random_ties})
+    if (to_string(c) == s) return c;
+  return std::nullopt;
+}
+
+namespace {
+
+/// `fit` for one node choice, fixed at compile time so the default choice's
+/// loop carries no per-node dispatch.
+template <node_choice Choice>
+fit_result fit_with(const cluster& c, const placement_state& s, const fit_request& r) {
   fit_result out;
   // The best so far in locals (no node yet: the lowest score and an id above
   // every node, so the first feasible node always wins).
   std::int64_t best = std::numeric_limits<std::int64_t>::min();
   std::uint32_t best_node = std::numeric_limits<std::uint32_t>::max();
+  std::uint64_t best_key = 0;
   std::optional<near_miss> closest;
   const bool legal = for_each_feasible(
       c, s, r, out.counts, out.why,
       [&](node_id n, std::int64_t score) {
-        if (score > best || (score == best && n.value < best_node)) {  // ties: the lower node id
-          best_node = n.value;
-          best = score;
+        if constexpr (Choice == node_choice::best_score) {
+          if (score > best || (score == best && n.value < best_node)) {  // ties: the lower node id
+            best_node = n.value;
+            best = score;
+          }
+        } else if constexpr (Choice == node_choice::first_fit) {
+          if (n.value < best_node) {
+            best_node = n.value;
+            best = score;
+          }
+        } else {
+          const std::uint64_t key = tie_key(r.tie_seed, n.value);
+          if (score > best || (score == best && key < best_key)) {
+            best_node = n.value;
+            best = score;
+            best_key = key;
+          }
         }
       },
       [&](node_id n, const node_eval& e) {
@@ -452,6 +496,17 @@ fit_result fit(const cluster& c, const placement_state& s, const fit_request& r)
   out.score = best;
   out.chips = choose_chips(c, s, r, *out.node);
   return out;
+}
+
+}  // namespace
+
+fit_result fit(const cluster& c, const placement_state& s, const fit_request& r) {
+  switch (r.choice) {
+    case node_choice::first_fit: return fit_with<node_choice::first_fit>(c, s, r);
+    case node_choice::random_ties: return fit_with<node_choice::random_ties>(c, s, r);
+    case node_choice::best_score: break;
+  }
+  return fit_with<node_choice::best_score>(c, s, r);
 }
 
 std::vector<std::pair<node_id, std::int64_t>> feasible_nodes(const cluster& c, const placement_state& s,

@@ -488,6 +488,12 @@ fit_request make_request(const cluster& c, const job_spec& job, const pod_spec& 
       if (auto n = c.find(name)) r.penalised.push_back(*n);
   std::sort(r.penalised.begin(), r.penalised.end());
   r.penalised.erase(std::unique(r.penalised.begin(), r.penalised.end()), r.penalised.end());
+  r.choice = opt.choice;
+  if (opt.choice == node_choice::random_ties) {
+    std::uint64_t h = 0xcbf29ce484222325ULL ^ opt.tie_seed;  // FNV-1a of the pod name over the seed
+    for (const unsigned char ch : pod.name) h = (h ^ ch) * 0x100000001b3ULL;
+    r.tie_seed = h;
+  }
   return r;
 }
 

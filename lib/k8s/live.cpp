@@ -150,6 +150,8 @@ result<plan_setup> setup_of(const snapshot& snap, const live_plan_options& opt) 
   in.super_pod_size = opt.super_pod_size;
   in.reserve_nodes = opt.reserve_nodes;
   in.fault_state_json = opt.fault_state_json;
+  in.choice = opt.choice;
+  in.tie_seed = opt.tie_seed;
   return setup_plan(snap, in);
 }
 

@@ -44,6 +44,8 @@ result<plan_setup> setup_plan(const snapshot& snap, const input_options& opt) {
   out.options = plan_options_of(params);
   out.options.avoid_nodes = std::move(avoid);
   out.options.broken_data_nodes = static_cast<int>(snap.excluded_nodes.size());
+  out.options.choice = opt.choice;
+  out.options.tie_seed = opt.tie_seed;
   return out;
 }
 

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "npusched/fit.hpp"
+#include "npusched/plan.hpp"
 #include "test_util.hpp"
 
 namespace npusched {
@@ -38,6 +42,58 @@ TEST(Fit, EqualScoresBreakByNodeName) {
   const auto f = fit(c, s, npu_request(2));
   ASSERT_TRUE(f.node);
   EXPECT_EQ(c.name(*f.node), "a");
+}
+
+// Node choice: npusched's best score against the two baselines.
+TEST(FitNodeChoice, FirstFitTakesTheLowestFeasibleNameWhateverItsScore) {
+  // node1 scores best (Vector 1); node0 is feasible with a lower score.
+  const cluster c = must_build({node_with_free("node0", T::module_910_x8, range(0, 7)),
+                                node_with_free("node1", T::module_910_x8, mask({0})),
+                                node_with_free("node2", T::module_910_x8, 0)});
+  placement_state s(c);
+  auto r = npu_request(1);
+  EXPECT_EQ(c.name(*fit(c, s, r).node), "node1");
+  r.choice = node_choice::first_fit;
+  const auto f = fit(c, s, r);
+  EXPECT_EQ(c.name(*f.node), "node0");
+  EXPECT_EQ(f.counts.feasible, 2);  // the counts do not depend on the choice
+}
+
+TEST(FitNodeChoice, RandomTiesPickAmongTheBestScoresOnlyAndFollowTheSeed) {
+  const cluster c = must_build({node_with_free("a", T::module_910b_8, range(0, 7)),
+                                node_with_free("b", T::module_910b_8, range(0, 7)),
+                                node_with_free("c", T::module_910b_8, range(0, 7)),
+                                node_with_free("d", T::module_910b_8, range(0, 3))});  // the best: fewest free chips
+  const cluster ties = must_build({node_with_free("a", T::module_910b_8, range(0, 7)),
+                                   node_with_free("b", T::module_910b_8, range(0, 7)),
+                                   node_with_free("c", T::module_910b_8, range(0, 7))});
+  placement_state s(c), st(ties);
+  auto r = npu_request(2);
+  r.choice = node_choice::random_ties;
+  std::set<std::string> chosen;
+  for (std::uint64_t seed = 0; seed < 64; ++seed) {
+    r.tie_seed = seed;
+    EXPECT_EQ(c.name(*fit(c, s, r).node), "d") << "a random tie never beats a higher score";
+    const auto f = fit(ties, st, r);
+    EXPECT_EQ(fit(ties, st, r).node, f.node) << "the same seed, the same node";
+    chosen.insert(std::string(ties.name(*f.node)));
+  }
+  EXPECT_EQ(chosen, (std::set<std::string>{"a", "b", "c"}));
+}
+
+TEST(FitNodeChoice, PlanOptionsCarryTheChoiceToEveryPod) {
+  const cluster c = must_build({node_with_free("a", T::module_910b_8, range(0, 7)),
+                                node_with_free("b", T::module_910b_8, range(0, 3))});
+  workload w;
+  w.jobs.push_back({});
+  w.jobs[0].shape = {1, 2};
+  w.pods.push_back({});
+  w.pods[0].name = "ns/p";
+  w.pods[0].npus = 2;
+  plan_options o;
+  EXPECT_EQ(c.name(plan(c, w, o).bindings.at(0).node), "b");  // fewer free chips score higher
+  o.choice = node_choice::first_fit;
+  EXPECT_EQ(c.name(plan(c, w, o).bindings.at(0).node), "a");
 }
 
 // The filter visits nodes type by type; these pin that the choices still

@@ -97,6 +97,13 @@ TEST_P(Invariants, PlanKeepsEveryInvariant) {
     const plan_result r = plan(*built, sc.pending);
     const auto broken = testing::plan_violations(*built, sc.pending, r);
     EXPECT_TRUE(broken.empty()) << testing::joined(broken);
+    for (const node_choice choice : {node_choice::first_fit, node_choice::random_ties}) {  // the baselines too
+      plan_options o;
+      o.choice = choice;
+      o.tie_seed = seed;
+      const auto other = testing::plan_violations(*built, sc.pending, plan(*built, sc.pending, o));
+      EXPECT_TRUE(other.empty()) << "choice " << static_cast<int>(choice) << ": " << testing::joined(other);
+    }
     for (const auto& s : r.super_pod_jobs) placed_blocks += s.selection.placed && s.geometry.blocks > 1;
     for (const auto& g : r.gangs)
       if (sc.pending.jobs[g.job].shape.npu_tasks > 1) (g.admitted ? admitted_gangs : refused_gangs)++;

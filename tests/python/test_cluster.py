@@ -109,3 +109,20 @@ def test_readers_in_threads_beside_a_writer(now: int) -> None:
     for t in threads:
         t.join()
     assert seen and set(seen) <= answers
+
+
+def test_plan_policies_are_npusched_and_two_baselines() -> None:
+    snapshot = npusched.generate(200, seed=4, pending=60, super_pod_size=16)
+    cluster = npusched.Cluster(snapshot)
+    ours = cluster.plan(now=0)
+    assert cluster.plan(now=0, policy="npusched") == ours == npusched.plan(snapshot, now=0)
+    first = cluster.plan(now=0, policy="first-fit")
+    assert [b["node"] for b in first["bindings"]] != [b["node"] for b in ours["bindings"]]
+    ties = cluster.plan(now=0, policy="random-ties", policy_seed=5)
+    assert cluster.plan(now=0, policy="random-ties", policy_seed=5) == ties
+    seeds = {json.dumps(cluster.plan(now=0, policy="random-ties", policy_seed=s)["bindings"]) for s in range(4)}
+    assert len(seeds) > 1  # the seed picks among the equal scores
+    for bad, path, code in (("best", "policy", "unknown_value"), (3, "policy", "wrong_type")):
+        with pytest.raises(npusched.InvalidInput) as e:
+            cluster.plan(policy=bad)
+        assert (e.value.path, e.value.code) == (path, code)

@@ -93,10 +93,24 @@ class Cluster:
         super_pod_size: int | None = None,
         reserve_nodes: int | None = None,
         state: Any = None,
+        policy: str = "npusched",
+        policy_seed: int = 0,
     ) -> dict[str, Any]:
-        """The plan of the current state, as :func:`npusched.plan` returns it."""
+        """The plan of the current state, as :func:`npusched.plan` returns it.
+
+        ``policy`` chooses each pod's node among the feasible ones:
+        ``"npusched"`` (the highest score, ties by node name), or the baselines
+        ``"first-fit"`` (the first feasible node by name) and ``"random-ties"``
+        (the highest score, ties by a hash seeded with ``policy_seed``, as the
+        reference picks among equal scores at random); docs/fitting.md.
+        """
         check_plan_options("", super_pod_size, reserve_nodes)
-        text = self._live.plan_json(_unix_seconds(now), super_pod_size, reserve_nodes, _state_text(state))
+        if not isinstance(policy, str):
+            raise invalid("policy", "wrong_type", f"expected a str, got {type(policy).__name__}")
+        if isinstance(policy_seed, bool) or not isinstance(policy_seed, int) or not 0 <= policy_seed < 2**64:
+            raise invalid("policy_seed", "wrong_type", "expected an int in 0..2^64-1")
+        text = self._live.plan_json(_unix_seconds(now), super_pod_size, reserve_nodes, _state_text(state), policy,
+                                    policy_seed)
         result: dict[str, Any] = json.loads(text)
         return result
 

@@ -123,9 +123,15 @@ class LiveCluster:
     def apply_many(self, events_json: str) -> list[tuple[str, str, str]]:
         """Apply a JSON array of {type, object} events as one step."""
     def plan_json(
-        self, now: int, super_pod_size: int | None = None, reserve_nodes: int | None = None, fault_state_json: str = ""
+        self,
+        now: int,
+        super_pod_size: int | None = None,
+        reserve_nodes: int | None = None,
+        fault_state_json: str = "",
+        policy: str = "npusched",
+        policy_seed: int = 0,
     ) -> str:
-        """The plan of the current state as compact JSON."""
+        """The plan of the current state as compact JSON; ``policy``: npusched, first-fit, random-ties."""
     def faults_json(self, now: int, state_json: str = "") -> str:
         """The fault decisions of the current state as compact JSON."""
     def explain_json(

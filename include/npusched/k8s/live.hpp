@@ -64,6 +64,8 @@ struct live_plan_options {
   std::optional<int> reserve_nodes;
   std::string fault_state_json;       ///< previous fault state (`encode_fault_state`), empty for none
   std::int64_t now_unix_seconds = 0;  ///< see `encode_options`
+  node_choice choice = node_choice::best_score;  ///< see `input_options`
+  std::uint64_t tie_seed = 0;
 };
 
 /// Counts of what the model holds.

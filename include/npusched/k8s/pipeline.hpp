@@ -38,6 +38,10 @@ struct input_options {
   /// for this call only.
   std::vector<source_document> add;
   ome_options ome;  ///< settings of the expansion
+  /// How each pod's node is chosen (`plan_options::choice`): npusched's
+  /// policy, or a baseline for measuring placement quality.
+  node_choice choice = node_choice::best_score;
+  std::uint64_t tie_seed = 0;  ///< the seed of `random_ties`
 };
 
 /// Options of the one-call pipeline `plan_json`.
