@@ -115,8 +115,12 @@ struct superpod_selection {
 /// super-pods with the most free nodes (each chunk its own logical id).
 /// The table has as many columns as the biggest super-pod needs (no overflow
 /// for any super-pod size). O(S log S + Σ nodes).
+/// `visit_seed` (the random-ties baseline only) visits the super-pods of a
+/// cell, and every tie, in a seeded shuffled order instead of by id, as the
+/// reference's map iteration does at random.
 [[nodiscard]] superpod_selection select_blocks(std::span<const superpod_group> groups, const block_geometry& g,
-                                               const superpod_params& params, bool soft);
+                                               const superpod_params& params, bool soft,
+                                               std::optional<std::uint64_t> visit_seed = std::nullopt);
 
 /// The inference-service variant: no reserve, no table; for
 /// each block, super-pods already hosting the service come first, then the
@@ -124,7 +128,8 @@ struct superpod_selection {
 /// super-pod that receives a block joins the first group.
 [[nodiscard]] superpod_selection select_blocks_for_service(std::span<const superpod_group> groups,
                                                            const block_geometry& g,
-                                                           std::span<const std::int32_t> hosting_super_pods);
+                                                           std::span<const std::int32_t> hosting_super_pods,
+                                                           std::optional<std::uint64_t> visit_seed = std::nullopt);
 
 /// Where rank `rank` goes: the block and the index inside it, walking the
 /// cumulative block sizes in logical id order. Nothing when out of range.

@@ -43,6 +43,17 @@ std::optional<error> validate_workload(const workload& w) {
 
 namespace {
 
+/// FNV-1a of `name` over `seed`: the per-pod / per-job seed of the random-ties baseline.
+std::uint64_t name_seed(std::uint64_t seed, std::string_view name) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+  for (const unsigned char ch : name) h = (h ^ ch) * 0x100000001b3ULL;
+  return h;
+}
+
+}  // namespace
+
+namespace {
+
 // Pending pods of every job, each list in rank-then-name order.
 std::vector<std::vector<std::size_t>> pods_by_job(const workload& w) {
   std::vector<std::vector<std::size_t>> by_job(w.jobs.size());
@@ -159,6 +170,13 @@ class planner {
 
  private:
   fit_request request_for(const pod_spec& pod, const job_spec& job) const { return make_request(c_, job, pod, opt_); }
+
+  /// The random-ties baseline visits super-pods in an order seeded by the
+  /// caller's seed and the job's name; npusched's policy by id.
+  std::optional<std::uint64_t> visit_seed(const job_spec& job) const {
+    if (opt_.choice != node_choice::random_ties) return std::nullopt;
+    return name_seed(opt_.tie_seed, job.name);
+  }
 
   void commit(std::size_t pod, node_id n, std::vector<int> chips, std::int64_t score, const block_place& where = block_place{}) {
     const pod_spec& p = w_.pods[pod];
@@ -423,9 +441,9 @@ class planner {
                                               free_pods.size(), need.block_nodes);
     } else if (!job.infer_service.empty()) {
       std::vector<std::int32_t> hosting(hosting_[job.infer_service].begin(), hosting_[job.infer_service].end());
-      outcome.selection = select_blocks_for_service(groups, need, hosting);
+      outcome.selection = select_blocks_for_service(groups, need, hosting, visit_seed(job));
     } else {
-      outcome.selection = select_blocks(groups, need, opt_.super_pod, job.soft_super_pod);
+      outcome.selection = select_blocks(groups, need, opt_.super_pod, job.soft_super_pod, visit_seed(job));
     }
     if (!outcome.selection.placed) {
       std::string message = outcome.selection.message;
@@ -489,11 +507,7 @@ fit_request make_request(const cluster& c, const job_spec& job, const pod_spec& 
   std::sort(r.penalised.begin(), r.penalised.end());
   r.penalised.erase(std::unique(r.penalised.begin(), r.penalised.end()), r.penalised.end());
   r.choice = opt.choice;
-  if (opt.choice == node_choice::random_ties) {
-    std::uint64_t h = 0xcbf29ce484222325ULL ^ opt.tie_seed;  // FNV-1a of the pod name over the seed
-    for (const unsigned char ch : pod.name) h = (h ^ ch) * 0x100000001b3ULL;
-    r.tie_seed = h;
-  }
+  if (opt.choice == node_choice::random_ties) r.tie_seed = name_seed(opt.tie_seed, pod.name);
   return r;
 }
 

@@ -60,11 +60,23 @@ namespace {
 // Mutable view of the groups during one selection.
 class selection_run {
  public:
-  selection_run(std::span<const superpod_group> groups, const block_geometry& g)
+  selection_run(std::span<const superpod_group> groups, const block_geometry& g,
+                std::optional<std::uint64_t> visit_seed = std::nullopt)
       : groups_(groups), g_(g), next_(groups.size(), 0), order_(groups.size()) {
     std::iota(order_.begin(), order_.end(), std::size_t{0});
     std::sort(order_.begin(), order_.end(),
               [&](std::size_t a, std::size_t b) { return groups_[a].super_pod_id < groups_[b].super_pod_id; });
+    visit_ = order_;
+    if (visit_seed) {  // the random-ties baseline: a seeded Fisher-Yates shuffle of the visiting order
+      std::uint64_t x = *visit_seed;
+      for (std::size_t i = visit_.size(); i > 1; --i) {
+        x += 0x9e3779b97f4a7c15ULL;
+        std::uint64_t z = x;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        std::swap(visit_[i - 1], visit_[(z ^ (z >> 31)) % i]);
+      }
+    }
     out_.needed = g.blocks;
     out_.blocks_by_phase.assign(5, 0);
     for (std::size_t i : order_) {
@@ -79,7 +91,8 @@ class selection_run {
   }
   [[nodiscard]] int remaining() const { return g_.blocks - static_cast<int>(whole_taken_); }
   [[nodiscard]] std::int32_t id(std::size_t gi) const { return groups_[gi].super_pod_id; }
-  [[nodiscard]] const std::vector<std::size_t>& by_id() const { return order_; }
+  /// The order super-pods are visited in: by id, or shuffled for the random-ties baseline.
+  [[nodiscard]] const std::vector<std::size_t>& by_id() const { return visit_; }
   [[nodiscard]] int available() const { return out_.available; }
 
   // Takes `count` nodes of group `gi` as the next logical block.
@@ -121,7 +134,8 @@ class selection_run {
   std::span<const superpod_group> groups_;
   block_geometry g_;
   std::vector<std::size_t> next_;
-  std::vector<std::size_t> order_;
+  std::vector<std::size_t> order_;  // by id: the offers' order
+  std::vector<std::size_t> visit_;
   std::size_t whole_taken_ = 0;
   superpod_selection out_;
 };
@@ -129,11 +143,11 @@ class selection_run {
 }  // namespace
 
 superpod_selection select_blocks(std::span<const superpod_group> groups, const block_geometry& g,
-                                 const superpod_params& params, bool soft) {
+                                 const superpod_params& params, bool soft, std::optional<std::uint64_t> visit_seed) {
   const superpod_params p = clamp(params);
   const int b = g.block_nodes;
   const int reserve = p.reserve_nodes;
-  selection_run run(groups, g);
+  selection_run run(groups, g, visit_seed);
   if (b <= 0 || g.blocks <= 0) return run.finish(false, "invalid block geometry");
 
   // Bucket table: row = leftover beyond the reserve, column = whole blocks
@@ -214,8 +228,9 @@ superpod_selection select_blocks(std::span<const superpod_group> groups, const b
 }
 
 superpod_selection select_blocks_for_service(std::span<const superpod_group> groups, const block_geometry& g,
-                                             std::span<const std::int32_t> hosting_super_pods) {
-  selection_run run(groups, g);
+                                             std::span<const std::int32_t> hosting_super_pods,
+                                             std::optional<std::uint64_t> visit_seed) {
+  selection_run run(groups, g, visit_seed);
   const int b = g.block_nodes;
   if (b <= 0 || g.blocks <= 0) return run.finish(false, "invalid block geometry");
   std::vector<std::int32_t> hosting(hosting_super_pods.begin(), hosting_super_pods.end());

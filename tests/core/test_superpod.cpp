@@ -122,6 +122,30 @@ TEST(Select, InputOrderDoesNotMatter) {
   EXPECT_EQ(select_blocks(a, {2, 2}, params(10, 2), false).blocks, select_blocks(b, {2, 2}, params(10, 2), false).blocks);
 }
 
+// The random-ties baseline: super-pods of one table cell (and every tie) are
+// visited in a seeded order; the same seed gives the same blocks, and the
+// offers stay listed by id.
+TEST(Select, AVisitSeedShufflesOnlyAmongEquals) {
+  const std::vector<superpod_group> groups = {sp(0, 6), sp(1, 6), sp(2, 6), sp(3, 9)};
+  const auto by_id = select_blocks(groups, {2, 1}, params(48, 2), false);
+  ASSERT_TRUE(by_id.placed);
+  EXPECT_EQ(block_super_pods(by_id), (std::vector<std::int32_t>{0}));
+  std::set<std::int32_t> chosen;
+  for (std::uint64_t seed = 1; seed <= 32; ++seed) {
+    const auto s = select_blocks(groups, {2, 1}, params(48, 2), false, seed);
+    ASSERT_TRUE(s.placed);
+    EXPECT_EQ(s.blocks, select_blocks(groups, {2, 1}, params(48, 2), false, seed).blocks);
+    ASSERT_EQ(s.offers.size(), by_id.offers.size());
+    for (std::size_t i = 0; i < s.offers.size(); ++i) EXPECT_EQ(s.offers[i].super_pod_id, by_id.offers[i].super_pod_id);
+    chosen.insert(s.blocks[0].super_pod_id);
+  }
+  EXPECT_EQ(chosen, (std::set<std::int32_t>{0, 1, 2}));  // never super-pod 3: its cell differs
+  std::set<std::int32_t> services;
+  for (std::uint64_t seed = 1; seed <= 32; ++seed)
+    services.insert(select_blocks_for_service(groups, {2, 1}, {}, seed).blocks.at(0).super_pod_id);
+  EXPECT_EQ(services, (std::set<std::int32_t>{3}));  // the most free nodes still comes first
+}
+
 TEST(Select, NodesTakenInGroupOrder) {
   const std::vector<superpod_group> groups = {sp(0, 6)};
   const auto s = select_blocks(groups, {2, 2}, params(48, 2), false);
