@@ -114,3 +114,19 @@ def test_cli_replays_a_trace_file_or_a_generated_family(run_cli: Any, tmp_path: 
     bad = run_cli("simulate", str(tmp_path / "bad.jsonl"))
     assert bad.returncode == 2 and bad.stdout == b""
     assert bad.stderr.decode().startswith("npusched: error[invalid_value]: ")
+
+
+def test_the_chart_has_one_line_per_policy_and_panel(tmp_path: Path, run_cli: Any) -> None:
+    import xml.etree.ElementTree as ET
+
+    reports = simulator.compare(simulator.generate_trace("mixed", seed=3, steps=10))
+    svg = simulator.chart_svg(reports, "t")
+    assert svg == simulator.chart_svg(reports, "t")
+    root = ET.fromstring(svg)
+    lines = root.findall("{http://www.w3.org/2000/svg}polyline")
+    assert len(lines) == 3 * len(reports)
+    assert all(len(line.get("points", "").split()) == len(reports[0]["series"]) for line in lines)
+    out = tmp_path / "c.svg"
+    proc = run_cli("simulate", "--generate", "mixed", "--seed", "3", "--steps", "10", "--svg", str(out))
+    assert proc.returncode == 0 and ET.fromstring(out.read_text(encoding="utf-8")) is not None
+    assert all(0 <= p["acceptance"] <= 1 for r in reports for p in r["series"])

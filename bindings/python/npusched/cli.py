@@ -240,6 +240,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="a policy to run (repeatable; default: all of them)")
     sim.add_argument("--policy-seed", type=int, default=0, metavar="S", help="the seed of random-ties (default: 0)")
     sim.add_argument("--write-trace", metavar="FILE", default=None, help="also write the trace replayed, as JSON Lines")
+    sim.add_argument("--svg", metavar="FILE", default=None,
+                     help="also draw acceptance, fragmentation and stranded NPUs over time per policy (SVG)")
     sim.add_argument("--timing", action="store_true", help="add the measured decision time per step (not deterministic)")
     sim.add_argument("--format", choices=("json", "markdown"), default="json",
                      help="json (default): one report per policy; markdown: the summary table")
@@ -307,11 +309,15 @@ def _run_simulate(args: argparse.Namespace) -> int:
                                     timing=args.timing)
     except InvalidInput as e:
         return _fail(str(e), e.code)
-    if args.write_trace:
+    title = f"npusched simulate --generate {args.generate} --seed {args.seed}" if args.generate else args.trace
+    for path, text in ((args.write_trace, lambda: "".join(json.dumps(e) + "\n" for e in trace)),
+                       (args.svg, lambda: simulator.chart_svg(reports, title))):
+        if not path:
+            continue
         try:
-            pathlib.Path(args.write_trace).write_text("".join(json.dumps(e) + "\n" for e in trace), encoding="utf-8")
+            pathlib.Path(path).write_text(text(), encoding="utf-8")
         except OSError as e:
-            return _fail(f"cannot write {args.write_trace}: {e.strerror or e}")
+            return _fail(f"cannot write {path}: {e.strerror or e}")
     _emit(simulator.summary_table(reports) if args.format == "markdown" else json.dumps(reports, separators=(",", ":")))
     return EXIT_OK
 

@@ -22,6 +22,7 @@ import random
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
+from xml.sax.saxutils import escape
 
 from . import simulate
 from ._cluster import Cluster
@@ -29,7 +30,7 @@ from ._errors import invalid
 from ._generate import generate
 from ._metrics import metrics
 
-__all__ = ["FAMILIES", "POLICIES", "compare", "generate_trace", "read_trace", "run", "summary_table"]
+__all__ = ["FAMILIES", "POLICIES", "chart_svg", "compare", "generate_trace", "read_trace", "run", "summary_table"]
 
 POLICIES = ("npusched", "random-ties", "first-fit")
 FAMILIES = ("inference-superpod", "mixed", "fault-storm")
@@ -340,7 +341,9 @@ def run(trace: Sequence[dict[str, Any]], *, policy: str = "npusched", policy_see
             if whole and job.get("repairing") is not None:
                 repairs.append(t - job.pop("repairing"))
         m = metrics(world.snapshot(), request_sizes=sizes or None, block_nodes=blocks or None)
+        started_so_far = sum(1 for j in jobs.values() if j["started"] is not None)
         series.append({"t": t, "pending_jobs": sum(1 for j in jobs.values() if j["started"] is None),
+                       "acceptance": round(started_so_far / len(jobs), 6) if jobs else 1.0,
                        "stranded_npus": sum(x["stranded_npus"] for x in m["types"]),
                        "stranded_nodes": sum(x["stranded_nodes"] for x in m["types"]),
                        "free_npus": sum(x["free_npus"] for x in m["types"]),
@@ -430,3 +433,42 @@ def summary_table(reports: Sequence[dict[str, Any]]) -> str:
                     f"{tw['stranded_nodes']:.2f} | {tw['fragmentation']:.3f} | {r['reschedules']} | "
                     f"{r['mean_time_to_repair_s']:.0f} |")
     return "\n".join(rows)
+
+
+_PANELS = (("acceptance", "acceptance (jobs started / submitted so far)"),
+           ("fragmentation", "fragmentation index (free-NPU weighted)"),
+           ("stranded_npus", "stranded NPUs"))
+_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
+
+
+def chart_svg(reports: Sequence[dict[str, Any]], title: str = "") -> str:
+    """Acceptance, fragmentation and stranded NPUs over time, one line per
+    policy, as an SVG document (text); the same reports give the same bytes."""
+    width, panel, left, top = 720, 170, 60, 40
+    height = top + len(_PANELS) * (panel + 40) + 30
+    t_max = max((p["t"] for r in reports for p in r["series"]), default=1) or 1
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{left}" y="20" font-size="14">{escape(title or "npusched simulate")}</text>']
+    for i, r in enumerate(reports):
+        out.append(f'<text x="{left + 140 * i}" y="{top - 8}" fill="{_COLOURS[i % len(_COLOURS)]}">'
+                   f'{escape(r["policy"])}</text>')
+    for n, (key, label) in enumerate(_PANELS):
+        y0 = top + n * (panel + 40) + 10
+        v_max = max((p[key] for r in reports for p in r["series"]), default=0) or 1
+        if key in ("acceptance", "fragmentation"):
+            v_max = max(v_max, 1.0)
+        out.append(f'<text x="{left}" y="{y0 - 2}">{escape(label)}</text>')
+        out.append(f'<rect x="{left}" y="{y0}" width="{width - left - 20}" height="{panel}" fill="none" stroke="#999"/>')
+        out.append(f'<text x="{left - 6}" y="{y0 + 10}" text-anchor="end">{v_max:g}</text>')
+        out.append(f'<text x="{left - 6}" y="{y0 + panel}" text-anchor="end">0</text>')
+        for i, r in enumerate(reports):
+            points = " ".join(
+                f"{left + (width - left - 20) * p['t'] / t_max:.1f},{y0 + panel - panel * p[key] / v_max:.1f}"
+                for p in r["series"])
+            out.append(f'<polyline fill="none" stroke-width="1.5" stroke="{_COLOURS[i % len(_COLOURS)]}" '
+                       f'points="{points}"/>')
+    out.append(f'<text x="{width - 20}" y="{height - 8}" text-anchor="end">time (s), 0..{t_max}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
