@@ -316,6 +316,7 @@ def run(trace: Sequence[dict[str, Any]], *, policy: str = "npusched", policy_see
 
         started = time.perf_counter()
         report = world.cluster.faults(now=t, state=state)
+        spent = time.perf_counter() - started
         state = report["state"]
         if report["actions"]:
             reschedules += len(report["actions"])
@@ -324,8 +325,9 @@ def run(trace: Sequence[dict[str, Any]], *, policy: str = "npusched", policy_see
                 if job is not None and job.get("repairing") is None:
                     job["repairing"] = t
             world.replace(simulate.apply_actions(world.snapshot(), report))
+        started = time.perf_counter()
         plan = world.cluster.plan(now=t, state=state, policy=policy, policy_seed=policy_seed)
-        decision_times.append(time.perf_counter() - started)
+        decision_times.append(spent + time.perf_counter() - started)
         if plan["bindings"]:
             world.replace(simulate.bind(world.snapshot(), plan))
         running = _bound_pods(world.snapshot())
