@@ -1,3 +1,4 @@
+#include "seeded.hpp"
 #include "npusched/fit.hpp"
 
 #include <algorithm>
@@ -406,10 +407,7 @@ bool for_each_feasible(const cluster& c, const placement_state& s, const fit_req
 /// The tie-break key of `node_choice::random_ties`: splitmix64 of the seed
 /// and the node id, the same on every platform.
 std::uint64_t tie_key(std::uint64_t seed, std::uint32_t node) noexcept {
-  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (std::uint64_t{node} + 1);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  return detail::splitmix_mix(seed + detail::golden_gamma * (std::uint64_t{node} + 1));
 }
 
 // "What would make it fit", appended to the verdict of an unplaced request.

@@ -1,3 +1,4 @@
+#include "seeded.hpp"
 #include "npusched/plan.hpp"
 #include "npusched/summary.hpp"
 
@@ -40,17 +41,6 @@ std::optional<error> validate_workload(const workload& w) {
   }
   return std::nullopt;
 }
-
-namespace {
-
-/// FNV-1a of `name` over `seed`: the per-pod / per-job seed of the random-ties baseline.
-std::uint64_t name_seed(std::uint64_t seed, std::string_view name) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-  for (const unsigned char ch : name) h = (h ^ ch) * 0x100000001b3ULL;
-  return h;
-}
-
-}  // namespace
 
 namespace {
 
@@ -175,7 +165,7 @@ class planner {
   /// caller's seed and the job's name; npusched's policy by id.
   std::optional<std::uint64_t> visit_seed(const job_spec& job) const {
     if (opt_.choice != node_choice::random_ties) return std::nullopt;
-    return name_seed(opt_.tie_seed, job.name);
+    return detail::name_seed(opt_.tie_seed, job.name);
   }
 
   void commit(std::size_t pod, node_id n, std::vector<int> chips, std::int64_t score, const block_place& where = block_place{}) {
@@ -507,7 +497,7 @@ fit_request make_request(const cluster& c, const job_spec& job, const pod_spec& 
   std::sort(r.penalised.begin(), r.penalised.end());
   r.penalised.erase(std::unique(r.penalised.begin(), r.penalised.end()), r.penalised.end());
   r.choice = opt.choice;
-  if (opt.choice == node_choice::random_ties) r.tie_seed = name_seed(opt.tie_seed, pod.name);
+  if (opt.choice == node_choice::random_ties) r.tie_seed = detail::name_seed(opt.tie_seed, pod.name);
   return r;
 }
 

@@ -1,3 +1,4 @@
+#include "seeded.hpp"
 #include "npusched/superpod.hpp"
 
 #include <algorithm>
@@ -70,11 +71,8 @@ class selection_run {
     if (visit_seed) {  // the random-ties baseline: a seeded Fisher-Yates shuffle of the visiting order
       std::uint64_t x = *visit_seed;
       for (std::size_t i = visit_.size(); i > 1; --i) {
-        x += 0x9e3779b97f4a7c15ULL;
-        std::uint64_t z = x;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        std::swap(visit_[i - 1], visit_[(z ^ (z >> 31)) % i]);
+        x += detail::golden_gamma;
+        std::swap(visit_[i - 1], visit_[detail::splitmix_mix(x) % i]);
       }
     }
     out_.needed = g.blocks;
