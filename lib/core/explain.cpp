@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "plan_state.hpp"
 #include "topology/policy.hpp"
 
 namespace npusched {
@@ -40,18 +41,6 @@ std::string chip_list(const std::vector<int>& chips) {
   std::string out;
   for (int chip : chips) out += fmt::format("{}Ascend910-{}", out.empty() ? "" : ",", chip);
   return out;
-}
-
-// The plan's final placement state: the cluster's running pods plus every binding.
-placement_state final_state(const cluster& c, const workload& w, const plan_result& p) {
-  placement_state s(c);
-  for (const binding& b : p.bindings) {
-    chip_mask m = 0;
-    for (int chip : b.chips) m |= chip_bit(chip);
-    const pod_spec& pod = w.pods[b.pod];
-    s.take(b.node, m, pod.npus, pod.cpu_milli, pod.memory_bytes);
-  }
-  return s;
 }
 
 void give_back(placement_state& s, const workload& w, const binding& b) {
@@ -161,7 +150,7 @@ std::optional<suggestion> fix_on(const cluster& c, const candidate_node& cand, i
 class explainer {
  public:
   explainer(const cluster& c, const workload& w, const plan_result& p, const explain_options& opt)
-      : c_(c), w_(w), p_(p), opt_(opt), final_(final_state(c, w, p)) {}
+      : c_(c), w_(w), p_(p), opt_(opt), final_(detail::final_state(c, w, p)) {}
 
   explanation run(std::span<const std::size_t> targets) {
     std::set<std::size_t> wanted;
@@ -393,5 +382,20 @@ explanation explain(const cluster& c, const workload& w, const plan_result& p, s
                     const explain_options& opt) {
   return explainer(c, w, p, opt).run(targets);
 }
+
+namespace detail {
+
+placement_state final_state(const cluster& c, const workload& w, const plan_result& p) {
+  placement_state s(c);
+  for (const binding& b : p.bindings) {
+    chip_mask m = 0;
+    for (int chip : b.chips) m |= chip_bit(chip);
+    const pod_spec& pod = w.pods[b.pod];
+    s.take(b.node, m, pod.npus, pod.cpu_milli, pod.memory_bytes);
+  }
+  return s;
+}
+
+}  // namespace detail
 
 }  // namespace npusched

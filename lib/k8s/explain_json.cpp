@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "detail.hpp"
+#include "npusched/defrag.hpp"
 #include "npusched/explain.hpp"
 #include "npusched/k8s/explain.hpp"
 #include "plan_parts.hpp"
@@ -121,6 +122,36 @@ ojson suggestion_json(const snapshot& s, const suggestion& x) {
   return out;
 }
 
+ojson defrag_json(const snapshot& s, const defrag_advice& a) {
+  const cluster& c = s.cluster;
+  ojson out = ojson::object();
+  const job_spec& job = s.workload.jobs[a.job];
+  std::string group = job.name;
+  for (std::size_t i = 0; i < s.workload.pods.size() && group.empty(); ++i)
+    if (s.workload.pods[i].job == a.job) group = s.workload.pods[i].name;
+  out["group"] = group;
+  out["status"] = std::string(to_string(a.status));
+  out["message"] = a.message;
+  out["moved_jobs"] = a.moved_jobs;
+  ojson moves = ojson::array();
+  for (const pod_move& m : a.moves)
+    moves.push_back(ojson{{"pod", m.pod},
+                          {"job", m.job},
+                          {"from", std::string(c.name(m.from))},
+                          {"from_chips", chip_names(m.from_chips)},
+                          {"to", m.to ? ojson(std::string(c.name(*m.to))) : ojson(nullptr)},
+                          {"to_chips", chip_names(m.to_chips)}});
+  out["moves"] = std::move(moves);
+  ojson placements = ojson::array();
+  for (const binding& b : a.placements)
+    placements.push_back(ojson{{"pod", s.workload.pods[b.pod].name},
+                               {"node", std::string(c.name(b.node))},
+                               {"chips", chip_names(b.chips)}});
+  out["placements"] = std::move(placements);
+  out["trials"] = a.trials;
+  return out;
+}
+
 }  // namespace
 
 result<explain_target> parse_explain_target(std::string_view kind, std::string_view namespaced_name) {
@@ -139,13 +170,13 @@ result<explain_target> parse_explain_target(std::string_view kind, std::string_v
 }
 
 result<std::string> explain_json(std::string_view snapshot_json, const explain_json_options& opt) {
-  auto in = prepare_snapshot(snapshot_json, opt.input);
+  auto in = prepare_snapshot(snapshot_json, opt.input, true);
   if (!in.ok()) return in.err();
-  return explain_snapshot(in->snap, in->options, opt.target, opt.input.scheduler_name);
+  return explain_snapshot(in->snap, in->options, opt.target, opt.input.scheduler_name, in->snap.running_jobs);
 }
 
 result<std::string> explain_snapshot(const snapshot& s, const plan_options& options, const explain_target& t,
-                                     std::string_view scheduler_name) {
+                                     std::string_view scheduler_name, std::span<const running_job> movable) {
   const auto targets = pending_pods(s, t);
   ojson target = ojson{{"kind", kind_name(t.kind)}, {"namespace", t.namespace_name}, {"name", t.name}};
   ojson running = t.kind == explain_kind::service ? ojson::array() : running_pods(s, t);
@@ -170,6 +201,13 @@ result<std::string> explain_snapshot(const snapshot& s, const plan_options& opti
   out["gangs"] = detail::gangs_json(s, placed, e.gangs);
   out["super_pod_jobs"] = detail::super_pod_jobs_json(s, placed, e.super_pod_jobs);
   out["suggestions"] = std::move(suggestions);
+  ojson defrag = ojson::array();
+  defrag_options dopt;
+  dopt.plan = options;
+  for (std::size_t g : e.gangs)
+    if (!placed.gangs[g].admitted)
+      defrag.push_back(defrag_json(s, advise_defrag(s.cluster, s.workload, placed, placed.gangs[g].job, movable, dopt)));
+  out["defrag"] = std::move(defrag);
   return detail::dump(out);
 }
 

@@ -175,7 +175,8 @@ result<std::string> live_cluster::explain(const explain_target& target, const li
   return impl_->read(false, [&](const snapshot& snap) -> result<std::string> {
     auto setup = setup_of(snap, opt);
     if (!setup.ok()) return setup.err();
-    return explain_snapshot(snap, setup->options, target, impl_->opt.scheduler_name);
+    const std::vector<running_job> movable = impl_->model.running_jobs();
+    return explain_snapshot(snap, setup->options, target, impl_->opt.scheduler_name, movable);
   });
 }
 

@@ -454,20 +454,7 @@ std::optional<error> model::rebuild_workload() {
     for (const pod_object* p : pods) job_of[p] = index;
   }
   for (const pod_object* p : pending) {
-    pod_spec s;
-    s.name = p->full;
-    s.job = job_of[p];
-    s.npus = p->npus;
-    s.cpu_milli = p->cpu_milli;
-    s.memory_bytes = p->memory_bytes;
-    s.node_selector = p->node_selector;
-    s.tolerations = p->tolerations;
-    s.priority = p->priority;
-    s.created = p->m.created.value_or(0);
-    if (auto rank = rank_of(*p); std::holds_alternative<std::optional<int>>(rank))
-      s.rank = std::get<std::optional<int>>(rank);  // an unparsable rank made the job invalid
-    s.exempt = exempt_pod(*p);
-    snap_.workload.pods.push_back(std::move(s));
+    snap_.workload.pods.push_back(pod_request(*p, job_of[p]));
     snap_.pods.push_back(pod_extra{p->m.ns, p->m.name, p->m.uid, p->group, p->label(operator_label) != nullptr,
                                    p->annotation(rank_annotation) != nullptr});
   }
@@ -508,6 +495,50 @@ std::optional<error> model::refresh() {
   if (workload_dirty_)
     if (auto e = rebuild_workload()) return e;
   return std::nullopt;
+}
+
+std::vector<running_job> model::running_jobs() const {
+  std::map<std::string, running_job> out;  // by job name (a pod's own for a pod without a group)
+  std::set<std::string> groups;
+  // A job is movable when every pod of it is bound to a node of the cluster.
+  const auto place = [&](const std::vector<const pod_object*>& pods, running_job& job) {
+    for (const pod_object* p : pods) {
+      const auto id = p->node_name.empty() ? std::nullopt : snap_.cluster.find(p->node_name);
+      if (!id) return false;
+      job.pods.push_back(pod_request(*p, 0));
+      job.nodes.push_back(*id);
+    }
+    return true;
+  };
+  for (const auto& [node, keys] : bound_) {
+    for (const std::string& key : keys) {
+      const pod_object& p = pods_.find(key)->second;
+      if (!p.group.empty()) {
+        groups.insert(p.group);
+        continue;
+      }
+      running_job job;
+      job.job = make_job(std::string(), {&p}, nullptr, replica_counts_);
+      job.job.running.clear();  // it moves
+      if (job.job.terminating.empty() && place({&p}, job)) out.emplace(p.full, std::move(job));
+    }
+  }
+  for (const std::string& group : groups) {
+    if (pending_groups_.count(group) != 0) continue;
+    std::vector<const pod_object*> members;
+    for (const std::string& key : group_pods_.find(group)->second)
+      if (const pod_object& p = pods_.find(key)->second; !p.terminal()) members.push_back(&p);
+    const auto pg = podgroups_.find(group);
+    running_job job;
+    job.job = make_job(group, members, pg == podgroups_.end() ? nullptr : &pg->second, replica_counts_);
+    if (!job.job.terminating.empty() || !place(members, job)) continue;
+    job.job.running.clear();  // the whole job moves
+    out.emplace(group, std::move(job));
+  }
+  std::vector<running_job> jobs;
+  jobs.reserve(out.size());
+  for (auto& [name, job] : out) jobs.push_back(std::move(job));
+  return jobs;
 }
 
 void model::refresh_fault_jobs() {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "npusched/defrag.hpp"
 #include "npusched/k8s/limits.hpp"
 #include "objects.hpp"
 
@@ -48,6 +49,11 @@ class model {
   void refresh_fault_jobs();
 
   [[nodiscard]] const snapshot& snap() const { return snap_; }
+  /// The jobs a defragmentation may move (`running_job`), by name: every
+  /// PodGroup whose pods are all bound to nodes of the cluster, none pending
+  /// and none terminating, and every bound pod without a group. Reads the
+  /// snapshot's cluster: call after `refresh`. O(bound pods).
+  [[nodiscard]] std::vector<running_job> running_jobs() const;
   /// Moves the snapshot out (the model is spent).
   [[nodiscard]] snapshot release() && { return std::move(snap_); }
   [[nodiscard]] std::size_t node_count() const { return nodes_.size(); }

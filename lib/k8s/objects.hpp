@@ -278,6 +278,9 @@ struct decoded_node {
 [[nodiscard]] bool exempt_pod(const pod_object& p);
 /// The pod's service and role, when it carries either label.
 [[nodiscard]] std::optional<pod_role> role_of(const pod_object& p);
+/// What the pod asks for as a pending pod of job `job` (a running pod read
+/// this way is what it would ask for if it were placed again).
+[[nodiscard]] pod_spec pod_request(const pod_object& p, std::size_t job);
 
 /// ReplicaSet replicas by `<ns>/<name>`.
 using replica_counts = std::map<std::string, std::int64_t>;

@@ -49,8 +49,10 @@ result<plan_setup> setup_plan(const snapshot& snap, const input_options& opt) {
   return out;
 }
 
-result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const input_options& opt) {
+result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const input_options& opt,
+                                          bool running_jobs) {
   decode_options dopt;
+  dopt.running_jobs = running_jobs;
   dopt.scheduler_name = opt.scheduler_name;
   dopt.extra_objects_json = opt.extra_objects_json;
   std::optional<ome_expansion> what_if;

@@ -194,6 +194,23 @@ std::variant<std::optional<int>, std::string> rank_of(const pod_object& p) {
   return std::optional<int>();
 }
 
+pod_spec pod_request(const pod_object& p, std::size_t job) {
+  pod_spec s;
+  s.name = p.full;
+  s.job = job;
+  s.npus = p.npus;
+  s.cpu_milli = p.cpu_milli;
+  s.memory_bytes = p.memory_bytes;
+  s.node_selector = p.node_selector;
+  s.tolerations = p.tolerations;
+  s.priority = p.priority;
+  s.created = p.m.created.value_or(0);
+  if (auto rank = rank_of(p); std::holds_alternative<std::optional<int>>(rank))
+    s.rank = std::get<std::optional<int>>(rank);  // an unparsable rank made the job invalid
+  s.exempt = exempt_pod(p);
+  return s;
+}
+
 bool exempt_pod(const pod_object& p) {
   const std::string* spec = p.annotation("volcano.sh/task-spec");
   const std::string* skip = p.annotation("huawei.com/skip-ascend-plugin");

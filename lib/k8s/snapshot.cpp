@@ -109,7 +109,11 @@ result<snapshot> decode_snapshot(std::string_view json_text, const decode_option
     detail::load_list(m, json_text, opt.extra_objects_json);
     if (auto e = m.refresh()) return *e;
     m.refresh_fault_jobs();
-    return std::move(m).release();
+    std::vector<running_job> running;
+    if (opt.running_jobs) running = m.running_jobs();
+    snapshot snap = std::move(m).release();
+    snap.running_jobs = std::move(running);
+    return snap;
   } catch (const decode_failure& f) {
     return f.err;
   }

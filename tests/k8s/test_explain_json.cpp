@@ -9,6 +9,7 @@
 
 #include "builders.hpp"
 #include "npusched/k8s/explain.hpp"
+#include "npusched/k8s/live.hpp"
 
 namespace npusched::k8s::test {
 namespace {
@@ -203,8 +204,86 @@ TEST(ExplainJson, KeysInTheDocumentedOrder) {
   EXPECT_LT(at("pods"), at("gangs"));
   EXPECT_LT(at("gangs"), at("super_pod_jobs"));
   EXPECT_LT(at("super_pod_jobs"), at("suggestions"));
+  EXPECT_LT(at("suggestions"), at("defrag"));
   EXPECT_NE(text.find(R"("excluded":{"selector":0,"illegal":0,"cordoned":0,"unhealthy":0,"network_unknown":0,"resources":0,"npu_short":1,"topology":0,"broken_data":1,"feasible":0,"total":2})"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("closest":[{"node":"n","usable":6,"short_by":2,"wrong_shape":false,"unhealthy_chips":[],"recovering_chips":[]}])"), std::string::npos) << text;
+}
+
+// Two nodes, each with four chips held: a 4-NPU pod without a group on `a`, and
+// the two members of PodGroup `g` on `b` (two chips each). An 8-NPU pod fits
+// nowhere; moving the solo pod (one pod) beats moving the gang (two).
+std::vector<json> fragmented() {
+  json rg0 = running_pod("ns", "g-0", "b", "Ascend910-0,Ascend910-1", 2);
+  json rg1 = running_pod("ns", "g-1", "b", "Ascend910-2,Ascend910-3", 2);
+  for (json* pod : {&rg0, &rg1}) (*pod)["metadata"]["annotations"]["scheduling.k8s.io/group-name"] = "g";
+  json pg = podgroup("ns", "g");
+  pg["status"] = {{"phase", "Running"}};
+  return {npu_node("a"),
+          npu_node("b"),
+          clusterd_cm({{"a", clusterd_record("a")}, {"b", clusterd_record("b")}}),
+          running_pod("ns", "solo", "a", "Ascend910-0,Ascend910-1,Ascend910-2,Ascend910-3", 4),
+          pg,
+          rg0,
+          rg1,
+          pending_pod("ns", "big", 8)};
+}
+
+TEST(ExplainJson, DefragAdviceMovesTheSmallestJobWithItsDestination) {
+  const json e = explain_ok(list(fragmented()), target(explain_kind::pod, "ns", "big"));
+  ASSERT_EQ(e["defrag"].size(), 1u) << e.dump();
+  const json& a = e["defrag"][0];
+  EXPECT_EQ(a["group"], "ns/big");
+  EXPECT_EQ(a["status"], "advised") << a.dump();
+  EXPECT_EQ(a["moved_jobs"], json::array({"ns/solo"}));
+  EXPECT_EQ(a["moves"], json::parse(R"([{"pod":"ns/solo","job":"ns/solo","from":"a",
+      "from_chips":["Ascend910-0","Ascend910-1","Ascend910-2","Ascend910-3"],"to":"b",
+      "to_chips":["Ascend910-4","Ascend910-5","Ascend910-6","Ascend910-7"]}])"));
+  EXPECT_EQ(a["placements"][0]["node"], "a");
+  EXPECT_EQ(a["placements"][0]["chips"].size(), 8u);
+}
+
+TEST(ExplainJson, DefragMovesAGangWholeWhenOnlyItsMembersBlock) {
+  std::vector<json> items = fragmented();
+  items.erase(items.begin() + 3);  // no solo pod: `a` is free, so make the pending pod need both nodes
+  json pg = podgroup("ns", "big");
+  pg["spec"]["minMember"] = 2;
+  json b0 = pending_pod("ns", "big-0", 8, "big");
+  json b1 = pending_pod("ns", "big-1", 8, "big");
+  items.back() = pg;
+  items.push_back(b0);
+  items.push_back(b1);
+  const json e = explain_ok(list(items), target(explain_kind::group, "ns", "big"));
+  ASSERT_EQ(e["defrag"].size(), 1u) << e.dump();
+  // Both nodes are needed, so the gang `g` would have nowhere to go.
+  EXPECT_EQ(e["defrag"][0]["status"], "no_destination") << e.dump();
+  EXPECT_EQ(e["defrag"][0]["moved_jobs"], json::array({"ns/g"}));
+  EXPECT_EQ(e["defrag"][0]["moves"].size(), 2u);
+  EXPECT_TRUE(e["defrag"][0]["moves"][0]["to"].is_null());
+}
+
+TEST(ExplainJson, LiveModelGivesTheOneShotDefragAdvice) {
+  std::vector<json> items = fragmented();
+  live_cluster live;
+  ASSERT_FALSE(live.load(list(items).dump()));
+  const explain_target t{explain_kind::pod, "ns", "big"};
+  const auto same = [&](const std::vector<json>& now) {
+    auto got = live.explain(t);
+    auto want = explain_json(list(now).dump(), target(explain_kind::pod, "ns", "big"));
+    ASSERT_TRUE(got.ok() && want.ok());
+    EXPECT_EQ(*got, *want);
+  };
+  same(items);
+  // The solo pod goes: `a` is free, the pod fits and there is nothing to advise.
+  ASSERT_TRUE(live.apply(event_type::deleted, items[3].dump()).ok());
+  items.erase(items.begin() + 3);
+  same(items);
+  EXPECT_EQ(json::parse(*live.explain(t))["defrag"], json::array());
+}
+
+TEST(ExplainJson, NoDefragForAGangThePlanAdmits) {
+  const json e = explain_ok(list({npu_node("a"), clusterd_cm({{"a", clusterd_record("a")}}), pending_pod("ns", "p", 8)}),
+                            target(explain_kind::pod, "ns", "p"));
+  EXPECT_EQ(e["defrag"], json::array());
 }
 
 TEST(ExplainJson, PlacedPodNamesItsNodeAndTheRunnerUp) {

@@ -13,7 +13,7 @@ a dict or ``kubernetes`` client model objects. Bad input raises
 from ._api import __version__, demo_snapshot, faults, plan
 from ._cluster import Cluster
 from ._errors import Error, InvalidInput
-from ._explain import explain
+from ._explain import defrag, explain
 from ._generate import generate
 from ._metrics import metrics
 from ._ome import expand, render
@@ -26,6 +26,7 @@ __all__ = [
     "__version__",
     "demo_snapshot",
     "expand",
+    "defrag",
     "explain",
     "faults",
     "generate",

@@ -137,6 +137,13 @@ class Cluster:
         result: dict[str, Any] = json.loads(text)
         return result
 
+    def defrag(self, **kwargs: Any) -> list[dict[str, Any]]:
+        """The defragmentation advice for the target's unadmitted gangs: the
+        ``"defrag"`` part of :meth:`explain` (same arguments), as
+        :func:`npusched.defrag`."""
+        advice: list[dict[str, Any]] = self.explain(**kwargs)["defrag"]
+        return advice
+
     @property
     def stats(self) -> dict[str, int]:
         """``{"nodes", "pods", "cluster_nodes", "pending_pods"}``: objects held,

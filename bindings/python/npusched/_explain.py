@@ -13,7 +13,7 @@ from . import _core
 from ._api import plan_inputs
 from ._errors import invalid
 
-__all__ = ["explain", "explain_text"]
+__all__ = ["defrag", "explain", "explain_text"]
 
 
 def explain(
@@ -44,8 +44,10 @@ def explain(
     out for broken data included), the closest nodes and what they lack, or
     where a placed pod goes and the runner-up; the gangs' and super-pod
     jobs' outcomes as in the plan; and the smallest changes that would make
-    the target fit (docs/explain.md lists the codes). A pod or PodGroup that
-    runs and has nothing pending has ``target["status"] == "running"``.
+    the target fit (docs/explain.md lists the codes), and under ``"defrag"``
+    the defragmentation advice for each of the target's gangs the plan did not
+    admit (:func:`defrag`). A pod or PodGroup that runs and has nothing
+    pending has ``target["status"] == "running"``.
 
     Raises :class:`npusched.InvalidInput` for a bad snapshot, not exactly one
     target, or a target that is neither pending nor running.
@@ -96,3 +98,20 @@ def _target(pod: Any, group: Any, service: Any) -> tuple[str, str]:
     if not isinstance(target, str):
         raise invalid(kind, "wrong_type", f"expected a str NAMESPACE/NAME, got {type(target).__name__}")
     return kind, target
+
+
+def defrag(snapshot: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """The defragmentation advice for the target's gangs that the plan does not
+    admit: the ``"defrag"`` part of :func:`explain`, which takes the same
+    arguments.
+
+    Each advice is ``{"group", "status", "message", "moved_jobs", "moves",
+    "placements", "trials"}``: ``status`` is ``"advised"`` when moving the
+    running jobs ``moved_jobs`` makes the gang fit and every moved pod has a
+    destination (``moves``: pod, job, from node and chips, to node and chips;
+    ``placements``: where the gang's pods then go), else ``"fits"``,
+    ``"not_applicable"``, ``"no_destination"``, ``"capacity"`` or
+    ``"search_limit"`` (docs/defrag.md). Nothing is moved: the advice is data.
+    """
+    advice: list[dict[str, Any]] = explain(snapshot, **kwargs)["defrag"]
+    return advice

@@ -326,6 +326,13 @@ def explain_table(explanation: dict[str, Any]) -> str:
     if explanation["suggestions"]:
         lines += ["", f"What would make it fit ({plural(len(explanation['suggestions']), 'suggestion')}):"]
         lines += [f"  [{s['code']}] {s['message']}" for s in explanation["suggestions"]]
+    for advice in explanation["defrag"]:
+        lines += ["", f"Defragmentation for {advice['group']} [{advice['status']}]: {advice['message']}"]
+        for m in advice["moves"]:
+            to = f"{m['to']} ({chip_ranges(m['to_chips'])})" if m["to"] else "nowhere"
+            lines.append(f"  move {m['pod']}: {m['from']} ({chip_ranges(m['from_chips'])}) -> {to}")
+        for b in advice["placements"]:
+            lines.append(f"  then {b['pod']} -> {b['node']} ({chip_ranges(b['chips'])})")
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "npusched/cluster.hpp"
+#include "npusched/defrag.hpp"
 #include "npusched/fault.hpp"
 #include "npusched/k8s/ome.hpp"
 #include "npusched/plan.hpp"
@@ -116,6 +117,9 @@ struct snapshot {
   std::map<std::string, pod_role> roles;
   /// Inputs read other than as written (the init-params' warnings).
   std::vector<ome_warning> warnings;
+  /// The running jobs a defragmentation may move, by name; filled only when
+  /// `decode_options::running_jobs` asks for them (explain does).
+  std::vector<running_job> running_jobs;
 };
 
 /// The plan options the scheduler's init-params ask for (`super-pod-size`,
@@ -130,6 +134,8 @@ struct decode_options {
   /// them are reported as `extra_objects[i]...`; an object that already exists
   /// in the snapshot (same kind, namespace, name) is an error.
   std::string extra_objects_json;
+  /// Fill `snapshot::running_jobs`.
+  bool running_jobs = false;
 };
 
 /// Decodes a Kubernetes `List` (as `kubectl get nodes,pods,configmaps,

@@ -4,6 +4,7 @@
 /// (not) fit, as compact JSON. Format: docs/explain.md.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -38,8 +39,9 @@ struct explain_json_options {
   std::int64_t now_unix_seconds = 0;
 };
 
-/// prepare_snapshot → plan → `explain` for the target's pending pods →
-/// `{"target":{...},"pods":[...],"gangs":[...],"super_pod_jobs":[...],"suggestions":[...]}`
+/// prepare_snapshot → plan → `explain` for the target's pending pods, and
+/// `advise_defrag` for each of their gangs the plan did not admit →
+/// `{"target":{...},"pods":[...],"gangs":[...],"super_pod_jobs":[...],"suggestions":[...],"defrag":[...]}`
 /// (compact, keys in the documented order, byte-identical for identical
 /// input). A pod or PodGroup that has no pending pod but runs is reported
 /// with `"status":"running"` and its running pods; a target that is neither
@@ -47,8 +49,10 @@ struct explain_json_options {
 [[nodiscard]] result<std::string> explain_json(std::string_view snapshot_json, const explain_json_options& opt);
 
 /// The same on a decoded snapshot with resolved plan options (`setup_plan`);
-/// `scheduler_name` only names the scheduler in the not-found error.
+/// `scheduler_name` only names the scheduler in the not-found error;
+/// `movable` are the jobs the defragmentation advice may move.
 [[nodiscard]] result<std::string> explain_snapshot(const snapshot& snap, const plan_options& options,
-                                                   const explain_target& target, std::string_view scheduler_name);
+                                                   const explain_target& target, std::string_view scheduler_name,
+                                                   std::span<const running_job> movable);
 
 }  // namespace npusched::k8s

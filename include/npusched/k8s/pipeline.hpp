@@ -75,8 +75,10 @@ struct prepared_snapshot {
 };
 
 /// The shared first step of every pipeline: expand the added documents,
-/// decode, `setup_plan`. Errors are the decoder's or the state reader's.
-[[nodiscard]] result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const input_options& opt);
+/// decode (with `snapshot::running_jobs` when `running_jobs`), `setup_plan`.
+/// Errors are the decoder's or the state reader's.
+[[nodiscard]] result<prepared_snapshot> prepare_snapshot(std::string_view snapshot_json, const input_options& opt,
+                                                         bool running_jobs = false);
 
 /// plan → encode_plan on a decoded snapshot: what `plan_json` and the live
 /// cluster's plan print.
