@@ -50,6 +50,9 @@ struct pod_move {
   std::vector<int> from_chips;
   std::optional<node_id> to;  ///< absent when it has nowhere to go (`no_destination`)
   std::vector<int> to_chips;
+  /// For a moved super-pod job: its logical super-node and physical super-pod at the destination.
+  std::optional<int> super_pod_rank;
+  std::int32_t super_pod_id = -1;
   friend bool operator==(const pod_move&, const pod_move&) = default;
 };
 

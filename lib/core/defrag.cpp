@@ -229,6 +229,8 @@ defrag_advice advisor::finish(defrag_status status, const std::vector<std::size_
       if (auto it = placed.find(i); it != placed.end()) {
         m.to = it->second->node;
         m.to_chips = it->second->chips;
+        m.super_pod_rank = it->second->super_pod_rank;
+        if (m.super_pod_rank) m.super_pod_id = it->second->super_pod_id;
       }
       a.moves.push_back(std::move(m));
     }

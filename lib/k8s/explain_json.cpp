@@ -140,7 +140,9 @@ ojson defrag_json(const snapshot& s, const defrag_advice& a) {
                           {"from", std::string(c.name(m.from))},
                           {"from_chips", chip_names(m.from_chips)},
                           {"to", m.to ? ojson(std::string(c.name(*m.to))) : ojson(nullptr)},
-                          {"to_chips", chip_names(m.to_chips)}});
+                          {"to_chips", chip_names(m.to_chips)},
+                          {"super_pod_rank", m.super_pod_rank ? ojson(*m.super_pod_rank) : ojson(nullptr)},
+                          {"super_pod_id", m.super_pod_rank ? ojson(m.super_pod_id) : ojson(nullptr)}});
   out["moves"] = std::move(moves);
   ojson placements = ojson::array();
   for (const binding& b : a.placements)

@@ -237,7 +237,8 @@ TEST(ExplainJson, DefragAdviceMovesTheSmallestJobWithItsDestination) {
   EXPECT_EQ(a["moved_jobs"], json::array({"ns/solo"}));
   EXPECT_EQ(a["moves"], json::parse(R"([{"pod":"ns/solo","job":"ns/solo","from":"a",
       "from_chips":["Ascend910-0","Ascend910-1","Ascend910-2","Ascend910-3"],"to":"b",
-      "to_chips":["Ascend910-4","Ascend910-5","Ascend910-6","Ascend910-7"]}])"));
+      "to_chips":["Ascend910-4","Ascend910-5","Ascend910-6","Ascend910-7"],
+      "super_pod_rank":null,"super_pod_id":null}])"));
   EXPECT_EQ(a["placements"][0]["node"], "a");
   EXPECT_EQ(a["placements"][0]["chips"].size(), 8u);
 }

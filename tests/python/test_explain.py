@@ -36,7 +36,7 @@ def test_placed_pod_names_its_node(demo: dict[str, Any], now: int) -> None:
     planned = npusched.plan(demo, now=now)
     first = planned["bindings"][0]
     out = npusched.explain(demo, pod=first["pod"], now=now)
-    assert list(out) == ["target", "pods", "gangs", "super_pod_jobs", "suggestions"]
+    assert list(out) == ["target", "pods", "gangs", "super_pod_jobs", "suggestions", "defrag"]
     ns, name = first["pod"].split("/")
     assert out["target"] == {"kind": "pod", "namespace": ns, "name": name, "status": "pending", "running": []}
     [pod] = out["pods"]

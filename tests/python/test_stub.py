@@ -92,6 +92,7 @@ def test_init_only_reexports() -> None:
         "__version__",
         "demo_snapshot",
         "expand",
+        "defrag",
         "explain",
         "faults",
         "generate",

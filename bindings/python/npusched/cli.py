@@ -126,9 +126,11 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Plan the snapshot as `plan` does and explain one target: per pod the nodes each "
         "filter rule excluded (adding up to the cluster's node count), the closest nodes and what they "
-        "lack (or, when placed, the node and the runner-up), the gang and super-pod outcomes, and the "
-        'smallest change that would make it fit, as JSON: {"target":{...},"pods":[...],"gangs":[...],'
-        '"super_pod_jobs":[...],"suggestions":[...]}. A target with nothing pending and nothing running '
+        "lack (or, when placed, the node and the runner-up), the gang and super-pod outcomes, the "
+        "smallest change that would make it fit, and for a gang refused for room the running jobs whose "
+        'move would make it fit (docs/defrag.md), as JSON: {"target":{...},"pods":[...],"gangs":[...],'
+        '"super_pod_jobs":[...],"suggestions":[...],"defrag":[...]}. A target with nothing pending and '
+        "nothing running "
         "is an error (exit 2).",
         epilog="Example:\n  npusched explain snapshot.json --group train/llama-pretrain --now 1700000000\n"
         "  npusched explain snapshot.json --service serving/llama-pd --add runtime.yaml --add isvc.yaml",
@@ -243,6 +245,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--svg", metavar="FILE", default=None,
                      help="also draw acceptance, fragmentation and stranded NPUs over time per policy (SVG)")
     sim.add_argument("--timing", action="store_true", help="add the measured decision time per step (not deterministic)")
+    sim.add_argument("--defrag", action="store_true",
+                     help="each step, carry out the defragmentation advice for the first waiting job that gets one "
+                     "and check that the gang then fits (report key defrag)")
     sim.add_argument("--format", choices=("json", "markdown"), default="json",
                      help="json (default): one report per policy; markdown: the summary table")
     sim.set_defaults(run=_run_simulate)
@@ -306,7 +311,7 @@ def _run_simulate(args: argparse.Namespace) -> int:
             except InvalidInput as e:
                 return _fail(f"{source}: {e}", e.code)
         reports = simulator.compare(trace, args.policy or simulator.POLICIES, policy_seed=args.policy_seed,
-                                    timing=args.timing)
+                                    timing=args.timing, defrag=args.defrag)
     except InvalidInput as e:
         return _fail(str(e), e.code)
     title = f"npusched simulate --generate {args.generate} --seed {args.seed}" if args.generate else args.trace

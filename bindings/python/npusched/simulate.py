@@ -7,8 +7,9 @@ prints it) and returns a new one; the input is not changed. The decisions
 themselves always come from :func:`npusched.plan` and :func:`npusched.faults`;
 this module only plays the other side: the binder and kubelet (:func:`bind`),
 the device plugin reporting a broken chip (:func:`inject_chip_fault`) and a
-repaired one (:func:`repair_chip_fault`), and the
-API server and controllers carrying out deletions (:func:`apply_actions`).
+repaired one (:func:`repair_chip_fault`), the
+API server and controllers carrying out deletions (:func:`apply_actions`),
+and an operator carrying out defragmentation advice (:func:`move`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import copy
 import json
 from typing import Any
 
-__all__ = ["apply_actions", "bind", "inject_chip_fault", "label_group", "repair_chip_fault"]
+__all__ = ["apply_actions", "bind", "inject_chip_fault", "label_group", "move", "repair_chip_fault"]
 
 _NPU = "huawei.com/Ascend910"
 
@@ -144,3 +145,35 @@ def apply_actions(snapshot: dict[str, Any], report: dict[str, Any]) -> dict[str,
         item["spec"].pop("nodeName", None)
         item["status"] = {"phase": "Pending"}
     return out
+
+
+def move(snapshot: dict[str, Any], advice: dict[str, Any]) -> dict[str, Any]:
+    """Carries out one defragmentation advice (an entry of
+    :func:`npusched.defrag`, status ``"advised"``): each moved pod is replaced
+    by one of the same name (new UID) running on its destination with the
+    advised chips, as if it had been evicted and placed there; the super-pod
+    annotations follow the destination. The gang itself is left pending for
+    the next plan. Raises ``ValueError`` for advice that is not ``"advised"``."""
+    if advice.get("status") != "advised":
+        raise ValueError(f"advice for {advice.get('group')} is {advice.get('status')!r}, not 'advised'")
+    out = copy.deepcopy(snapshot)
+    moves = {m["pod"]: m for m in advice["moves"]}
+    for item in out["items"]:
+        if item.get("kind") != "Pod" or _key(item) not in moves:
+            continue
+        m = moves[_key(item)]
+        md = item["metadata"]
+        md["uid"] = f"{md.get('uid', md['name'])}-m"
+        annotations = md.setdefault("annotations", {})
+        chips = ",".join(m["to_chips"])
+        annotations[_NPU] = chips
+        if "huawei.com/AscendReal" in annotations:
+            annotations["huawei.com/AscendReal"] = chips
+        for key in ("super-pod-rank", "super-pod-id", "ascend.kubectl.kubernetes.io/ascend-910-configuration"):
+            annotations.pop(key, None)
+        if m["super_pod_rank"] is not None:
+            annotations["super-pod-rank"] = str(m["super_pod_rank"])
+            annotations["super-pod-id"] = str(m["super_pod_id"])
+        item["spec"]["nodeName"] = m["to"]
+    return out
+

@@ -37,6 +37,7 @@ FAMILIES = ("inference-superpod", "mixed", "fault-storm")
 _NPU = "huawei.com/Ascend910"
 _EVENTS = ("submit", "chip_fault", "chip_repair", "node_fault", "node_repair")
 _BUCKETS = ((8, "1-8"), (32, "9-32"), (128, "33-128"), (math.inf, ">128"))
+_DEFRAG_TRIES = 3  # waiting jobs asked for advice per step, in name order
 
 
 # ---------------------------------------------------------------------------
@@ -262,11 +263,16 @@ def _percentile(values: Sequence[float], p: float) -> float:
 
 
 def run(trace: Sequence[dict[str, Any]], *, policy: str = "npusched", policy_seed: int = 0,
-        timing: bool = False) -> dict[str, Any]:
+        timing: bool = False, defrag: bool = False) -> dict[str, Any]:
     """Replays ``trace`` (from :func:`generate_trace` or :func:`read_trace`)
     up to its last event with ``policy`` (``POLICIES``) and returns the
     report (docs/simulate.md): a job not started by then is not accepted.
+    With ``defrag``, each step asks :meth:`Cluster.defrag` about the first
+    waiting jobs (by name), carries out the first advice (:func:`simulate.move`),
+    plans again and records whether the gang then fits (``report["defrag"]``).
     Deterministic unless ``timing`` adds the measured decision times."""
+    if not isinstance(defrag, bool):
+        raise invalid("defrag", "wrong_type", f"expected a bool, got {type(defrag).__name__}")
     if policy not in POLICIES:
         raise invalid("policy", "unknown_value", f"{policy!r} is not one of {', '.join(POLICIES)}")
     header, events = trace[0], list(trace[1:])
@@ -287,6 +293,7 @@ def run(trace: Sequence[dict[str, Any]], *, policy: str = "npusched", policy_see
     decision_times: list[float] = []
     reschedules = 0
     repairs: list[int] = []
+    moves = {"asked": 0, "advised": 0, "fitted": 0, "missed": 0, "pods_moved": 0}
     last_t = times[-1] if times else 0
     while heap:
         t = heapq.heappop(heap)
@@ -330,6 +337,8 @@ def run(trace: Sequence[dict[str, Any]], *, policy: str = "npusched", policy_see
         decision_times.append(spent + time.perf_counter() - started)
         if plan["bindings"]:
             world.replace(simulate.bind(world.snapshot(), plan))
+        if defrag:
+            _defragment(world, jobs, moves, t, state, policy, policy_seed)
         running = _bound_pods(world.snapshot())
         for name, job in jobs.items():
             if job.get("ended") is not None:
@@ -350,7 +359,32 @@ def run(trace: Sequence[dict[str, Any]], *, policy: str = "npusched", policy_see
                        "stranded_nodes": sum(x["stranded_nodes"] for x in m["types"]),
                        "free_npus": sum(x["free_npus"] for x in m["types"]),
                        "fragmentation": _weighted_fragmentation(m)})
-    return _report(policy, policy_seed, jobs, series, reschedules, repairs, decision_times if timing else None)
+    report = _report(policy, policy_seed, jobs, series, reschedules, repairs, decision_times if timing else None)
+    if defrag:
+        report["defrag"] = moves
+    return report
+
+
+def _defragment(world: _World, jobs: dict[str, dict[str, Any]], moves: dict[str, int], t: int, state: Any,
+                policy: str, policy_seed: int) -> None:
+    """Asks for advice about the first waiting jobs, carries out the first
+    ``advised`` one, plans again and counts whether the gang then fits."""
+    bound = _bound_pods(world.snapshot())
+    waiting = sorted(name for name, j in jobs.items() if j["started"] is None and not bound.get(name))
+    for name in waiting[:_DEFRAG_TRIES]:
+        moves["asked"] += 1
+        advice = world.cluster.defrag(group=name, now=t, state=state)
+        if not advice or advice[0]["status"] != "advised":
+            continue
+        moves["advised"] += 1
+        moves["pods_moved"] += len(advice[0]["moves"])
+        world.replace(simulate.move(world.snapshot(), advice[0]))
+        again = world.cluster.plan(now=t, state=state, policy=policy, policy_seed=policy_seed)
+        fitted = any(g["group"] == name and g["admitted"] for g in again["gangs"])
+        moves["fitted" if fitted else "missed"] += 1
+        if again["bindings"]:
+            world.replace(simulate.bind(world.snapshot(), again))
+        return
 
 
 def _owner(item: dict[str, Any]) -> str | None:
@@ -415,9 +449,9 @@ def _report(policy: str, seed: int, jobs: dict[str, dict[str, Any]], series: lis
 
 
 def compare(trace: Sequence[dict[str, Any]], policies: Sequence[str] = POLICIES, *, policy_seed: int = 0,
-            timing: bool = False) -> list[dict[str, Any]]:
+            timing: bool = False, defrag: bool = False) -> list[dict[str, Any]]:
     """One report per policy, all on the same trace."""
-    return [run(trace, policy=p, policy_seed=policy_seed, timing=timing) for p in policies]
+    return [run(trace, policy=p, policy_seed=policy_seed, timing=timing, defrag=defrag) for p in policies]
 
 
 def summary_table(reports: Sequence[dict[str, Any]]) -> str:
