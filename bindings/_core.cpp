@@ -75,14 +75,19 @@ py::tuple event_tuple(const npusched::k8s::event_result& r) {
   return py::make_tuple(std::string(npusched::k8s::to_string(r.outcome)), r.object, r.held_version);
 }
 
-npusched::k8s::live_plan_options live_options(std::int64_t now, std::optional<int> super_pod_size,
-                                              std::optional<int> reserve_nodes, const std::string& fault_state_json,
-                                              const std::string& policy = "npusched", std::uint64_t policy_seed = 0) {
+npusched::node_choice parse_policy(const std::string& policy) {
   const auto choice = npusched::parse_node_choice(policy);
   if (!choice)
     throw npusched::bad_result_access(npusched::error{
-        "policy", "\"" + policy + "\" is not npusched, first-fit or random-ties", npusched::error_code::unknown_value});
-  return {super_pod_size, reserve_nodes, fault_state_json, now, *choice, policy_seed};
+        "policy", "\"" + policy + "\" is not npusched, first-fit, random-ties or block-fit",
+        npusched::error_code::unknown_value});
+  return *choice;
+}
+
+npusched::k8s::live_plan_options live_options(std::int64_t now, std::optional<int> super_pod_size,
+                                              std::optional<int> reserve_nodes, const std::string& fault_state_json,
+                                              const std::string& policy = "npusched", std::uint64_t policy_seed = 0) {
+  return {super_pod_size, reserve_nodes, fault_state_json, now, parse_policy(policy), policy_seed};
 }
 
 npusched::k8s::ome_expansion expanded(const documents& docs, const std::string& context_json) {
@@ -147,7 +152,7 @@ PYBIND11_MODULE(_core, m) {
           py::arg("fault_state_json") = "", py::arg("policy") = "npusched", py::arg("policy_seed") = 0,
           py::call_guard<py::gil_scoped_release>(),
           "The plan of the current state as compact JSON (as plan_json); `policy` chooses each pod's node\n"
-          "(npusched, or the baselines first-fit and random-ties with `policy_seed`).")
+          "(npusched, block-fit, or the baselines first-fit and random-ties with `policy_seed`).")
       .def(
           "faults_json",
           [](const live_cluster& c, std::int64_t now, const std::string& state_json) {
@@ -177,14 +182,18 @@ PYBIND11_MODULE(_core, m) {
       "plan_json",
       [](const std::string& snapshot_json, std::int64_t now, const std::string& scheduler_name,
          std::optional<int> super_pod_size, std::optional<int> reserve_nodes, const std::string& extra_objects_json,
-         const std::string& fault_state_json, const documents& add) {
-        const npusched::k8s::plan_json_options opt{
+         const std::string& fault_state_json, const documents& add, const std::string& policy,
+         std::uint64_t policy_seed) {
+        npusched::k8s::plan_json_options opt{
             inputs(scheduler_name, super_pod_size, reserve_nodes, extra_objects_json, fault_state_json, add), now};
+        opt.choice = parse_policy(policy);
+        opt.tie_seed = policy_seed;
         return npusched::k8s::plan_json(snapshot_json, opt).value();
       },
       py::arg("snapshot_json"), py::arg("now"), py::arg("scheduler_name") = "volcano",
       py::arg("super_pod_size") = py::none(), py::arg("reserve_nodes") = py::none(),
       py::arg("extra_objects_json") = "", py::arg("fault_state_json") = "", py::arg("add") = documents{},
+      py::arg("policy") = "npusched", py::arg("policy_seed") = 0,
       py::call_guard<py::gil_scoped_release>(),
       "Decodes a Kubernetes List (JSON text), plans its pending pods (those whose\n"
       "spec.schedulerName is `scheduler_name`) and returns the plan as compact JSON:\n"

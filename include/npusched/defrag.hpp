@@ -82,8 +82,10 @@ struct defrag_options {
 /// candidates are the running jobs holding chips on a node the gang's pods
 /// are refused by occupancy only (short of NPUs, CPU or memory, or the
 /// wrong HCCS shape). A set of them works when, with their pods' chips and
-/// requests given back, `plan` admits the gang, and `plan` then places every
-/// pod of the moved jobs on what is left. Single jobs are tried first
+/// requests given back, `plan` admits the gang — planned together with the
+/// waiting jobs considered before it that `p` did not admit, which would get
+/// the freed room first — and `plan` then places every pod of the moved jobs
+/// on what is left. Single jobs are tried first
 /// (fewest pods, then fewest NPUs, then name); then jobs are added in order
 /// of how close their node is to fitting (for `sp-block` gangs, super-pods
 /// with more usable nodes first) until the gang fits, and the set is pruned

@@ -65,8 +65,10 @@ class placement_state {
 
 /// One pod's request, resolved against a cluster.
 /// How `fit` chooses among the feasible nodes of a request (docs/fitting.md,
-/// "Node choice"). Only `best_score` is npusched's policy; the others are
-/// baselines for measuring placement quality.
+/// "Node choice"). `best_score` is npusched's default policy; `first_fit` and
+/// `random_ties` are baselines for measuring placement quality; `block_fit`
+/// is npusched's policy with a different super-pod choice for inference
+/// services (an option, not the default).
 enum class node_choice : std::uint8_t {
   best_score,   ///< the highest score; ties go to the lowest node id (by name)
   first_fit,    ///< the lowest node id that is feasible, whatever its score
@@ -74,9 +76,14 @@ enum class node_choice : std::uint8_t {
   /// (`fit_request::tie_seed`, node id): the reference picks among equal
   /// scores at random, this picks the same way for the same seed.
   random_ties,
+  /// As `best_score` for nodes; an inference service's blocks go to the
+  /// super-pod with the fewest free nodes that still holds one (best fit)
+  /// instead of the most (the reference's), keeping large free areas whole
+  /// for large `sp-block` jobs (`select_blocks_for_service`).
+  block_fit,
 };
 
-/// `npusched`, `first-fit`, `random-ties` (the names options and reports use).
+/// `npusched`, `first-fit`, `random-ties`, `block-fit` (the names options and reports use).
 [[nodiscard]] std::string_view to_string(node_choice c) noexcept;
 [[nodiscard]] std::optional<node_choice> parse_node_choice(std::string_view s) noexcept;
 

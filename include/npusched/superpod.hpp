@@ -124,12 +124,14 @@ struct superpod_selection {
 
 /// The inference-service variant: no reserve, no table; for
 /// each block, super-pods already hosting the service come first, then the
-/// others; within a group the most free nodes first, then ascending id. A
-/// super-pod that receives a block joins the first group.
+/// others; within a group the most free nodes first (with `tightest`, the
+/// fewest that still hold a block: the `block-fit` policy), then ascending
+/// id. A super-pod that receives a block joins the first group.
 [[nodiscard]] superpod_selection select_blocks_for_service(std::span<const superpod_group> groups,
                                                            const block_geometry& g,
                                                            std::span<const std::int32_t> hosting_super_pods,
-                                                           std::optional<std::uint64_t> visit_seed = std::nullopt);
+                                                           std::optional<std::uint64_t> visit_seed = std::nullopt,
+                                                           bool tightest = false);
 
 /// Where rank `rank` goes: the block and the index inside it, walking the
 /// cumulative block sizes in logical id order. Nothing when out of range.

@@ -5,6 +5,7 @@
 #include "npusched/defrag.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -76,8 +77,10 @@ class advisor {
   std::span<const running_job> running_;
   const defrag_options& opt_;
   placement_state final_;
-  workload target_;                       // the gang's pending pods only, as job 0
-  std::vector<std::size_t> target_pods_;  // target_.pods[i] is w_.pods[target_pods_[i]]
+  // The gang's pending pods as job 0 (first in `pods`), then the waiting jobs
+  // the plan considers before it and did not admit: they get the first pick.
+  workload target_;
+  std::vector<std::size_t> target_pods_;  // target_.pods[i] is w_.pods[target_pods_[i]], the gang's only
   std::vector<unit> units_;
   int trials_ = 0;
 };
@@ -110,6 +113,21 @@ void advisor::build_target() {
     target_.pods.push_back(w_.pods[i]);
     target_.pods.back().job = 0;
   }
+  std::vector<bool> admitted(w_.jobs.size(), false);
+  for (const gang_outcome& g : p_.gangs)
+    if (g.job < admitted.size()) admitted[g.job] = g.admitted;
+  std::vector<std::size_t> index(w_.jobs.size(), SIZE_MAX);  // w_ job → target_ job
+  for (std::size_t i : consideration_order(w_)) {
+    const std::size_t j = w_.pods[i].job;
+    if (j == job_) break;  // only the jobs before it
+    if (admitted[j]) continue;
+    if (index[j] == SIZE_MAX) {
+      index[j] = target_.jobs.size();
+      target_.jobs.push_back(w_.jobs[j]);
+    }
+    target_.pods.push_back(w_.pods[i]);
+    target_.pods.back().job = index[j];
+  }
 }
 
 // The candidates: running jobs (not the gang itself) with a pod holding chips,
@@ -120,7 +138,8 @@ void advisor::collect_units() {
   // One request per distinct pod shape of the gang.
   std::vector<fit_request> requests;
   std::vector<int> sizes;
-  for (const pod_spec& pod : target_.pods) {
+  for (std::size_t i = 0; i < target_pods_.size(); ++i) {
+    const pod_spec& pod = target_.pods[i];
     if (std::find(sizes.begin(), sizes.end(), pod.npus) != sizes.end()) continue;
     sizes.push_back(pod.npus);
     requests.push_back(make_request(c_, j, pod, opt_.plan));
@@ -184,8 +203,11 @@ trial_result advisor::trial(const std::vector<std::size_t>& set, bool place_move
       s.give_back(r.nodes[i], x.held[i], r.pods[i].npus, r.pods[i].cpu_milli, r.pods[i].memory_bytes);
   }
   out.target = plan(c_, target_, s, opt_.plan);
-  out.fits = !out.target.gangs.empty() && out.target.gangs.front().admitted &&
-             out.target.bindings.size() == target_.pods.size();
+  const auto gang = std::find_if(out.target.gangs.begin(), out.target.gangs.end(),
+                                 [](const gang_outcome& g) { return g.job == 0; });
+  const auto placed = std::count_if(out.target.bindings.begin(), out.target.bindings.end(),
+                                    [&](const binding& b) { return b.pod < target_pods_.size(); });
+  out.fits = gang != out.target.gangs.end() && gang->admitted && static_cast<std::size_t>(placed) == target_pods_.size();
   if (!out.fits || !place_moved) return out;
   for (std::size_t u : set) {
     const running_job& r = running_[units_[u].index];
@@ -209,6 +231,7 @@ defrag_advice advisor::finish(defrag_status status, const std::vector<std::size_
   if (status == defrag_status::advised || status == defrag_status::no_destination) {
     const trial_result t = trial(set, true);
     for (const binding& b : t.target.bindings) {
+      if (b.pod >= target_pods_.size()) continue;  // a job considered before the gang
       binding out = b;
       out.pod = target_pods_[b.pod];
       a.placements.push_back(std::move(out));

@@ -427,12 +427,14 @@ std::string_view to_string(node_choice c) noexcept {
     case node_choice::best_score: return "npusched";
     case node_choice::first_fit: return "first-fit";
     case node_choice::random_ties: return "random-ties";
+    case node_choice::block_fit: return "block-fit";
   }
   return "npusched";
 }
 
 std::optional<node_choice> parse_node_choice(std::string_view s) noexcept {
-  for (const node_choice c : {node_choice::best_score, node_choice::first_fit, node_choice::random_ties})
+  for (const node_choice c :
+       {node_choice::best_score, node_choice::first_fit, node_choice::random_ties, node_choice::block_fit})
     if (to_string(c) == s) return c;
   return std::nullopt;
 }
@@ -502,7 +504,8 @@ fit_result fit(const cluster& c, const placement_state& s, const fit_request& r)
   switch (r.choice) {
     case node_choice::first_fit: return fit_with<node_choice::first_fit>(c, s, r);
     case node_choice::random_ties: return fit_with<node_choice::random_ties>(c, s, r);
-    case node_choice::best_score: break;
+    case node_choice::best_score:
+    case node_choice::block_fit: break;  // the same node choice; only super-pod blocks differ
   }
   return fit_with<node_choice::best_score>(c, s, r);
 }

@@ -431,7 +431,8 @@ class planner {
                                               free_pods.size(), need.block_nodes);
     } else if (!job.infer_service.empty()) {
       std::vector<std::int32_t> hosting(hosting_[job.infer_service].begin(), hosting_[job.infer_service].end());
-      outcome.selection = select_blocks_for_service(groups, need, hosting, visit_seed(job));
+      outcome.selection =
+          select_blocks_for_service(groups, need, hosting, visit_seed(job), opt_.choice == node_choice::block_fit);
     } else {
       outcome.selection = select_blocks(groups, need, opt_.super_pod, job.soft_super_pod, visit_seed(job));
     }

@@ -227,7 +227,7 @@ superpod_selection select_blocks(std::span<const superpod_group> groups, const b
 
 superpod_selection select_blocks_for_service(std::span<const superpod_group> groups, const block_geometry& g,
                                              std::span<const std::int32_t> hosting_super_pods,
-                                             std::optional<std::uint64_t> visit_seed) {
+                                             std::optional<std::uint64_t> visit_seed, bool tightest) {
   selection_run run(groups, g, visit_seed);
   const int b = g.block_nodes;
   if (b <= 0 || g.blocks <= 0) return run.finish(false, "invalid block geometry");
@@ -242,7 +242,8 @@ superpod_selection select_blocks_for_service(std::span<const superpod_group> gro
         continue;
       }
       const bool h = hosts(run.id(gi)), hb = hosts(run.id(*best));
-      if (h != hb ? h : run.size(gi) > run.size(*best)) best = gi;
+      const bool roomier = tightest ? run.size(gi) < run.size(*best) : run.size(gi) > run.size(*best);
+      if (h != hb ? h : roomier) best = gi;
     }
     if (!best)
       return run.finish(false, fmt::format("inference-service placement needs {} block{} of {} node{}, found {}: {}",

@@ -150,6 +150,29 @@ TEST(Defrag, MovingAMemberMovesItsWholeGang) {
   }
 }
 
+TEST(Defrag, AWaitingJobConsideredEarlierGetsTheFirstPick) {
+  world x;
+  x.add_node("a");
+  x.add_node("b");
+  x.run("", "default/x", "a", range(0, 3));
+  x.run("", "default/y", "b", range(0, 3));
+  // Two 8-NPU pods, `default/aaa` considered first (by name): freeing one node
+  // would go to it, so `default/big` needs both freed, and then x and y have
+  // nowhere to go.
+  workload w = gang("default/aaa", 1, 8);
+  workload big = gang("default/big", 1, 8);
+  w.jobs.push_back(big.jobs[0]);
+  w.pods.push_back(big.pods[0]);
+  w.pods.back().job = 1;
+  const cluster c = must_build(x.nodes);
+  const plan_result p = plan(c, w);
+  const auto running = x.running(c);
+  EXPECT_EQ(advise_defrag(c, w, p, 0, running).status, defrag_status::advised);
+  const defrag_advice later = advise_defrag(c, w, p, 1, running);
+  EXPECT_EQ(later.status, defrag_status::no_destination) << later.message;
+  EXPECT_EQ(later.moved_jobs, (std::vector<std::string>{"default/x", "default/y"}));
+}
+
 TEST(Defrag, NoDestinationWhenTheMovedPodHasNowhereToGo) {
   world x;
   x.add_node("a");

@@ -81,6 +81,23 @@ TEST(FitNodeChoice, RandomTiesPickAmongTheBestScoresOnlyAndFollowTheSeed) {
   EXPECT_EQ(chosen, (std::set<std::string>{"a", "b", "c"}));
 }
 
+TEST(FitNodeChoice, NamesRoundTripAndBlockFitChoosesNodesAsNpusched) {
+  for (const node_choice c :
+       {node_choice::best_score, node_choice::first_fit, node_choice::random_ties, node_choice::block_fit})
+    EXPECT_EQ(parse_node_choice(to_string(c)), c);
+  EXPECT_EQ(to_string(node_choice::block_fit), "block-fit");
+  EXPECT_FALSE(parse_node_choice("best-fit"));
+  const cluster c = must_build({node_with_free("a", T::module_910b_8, range(0, 7)),
+                                node_with_free("b", T::module_910b_8, range(0, 3))});
+  placement_state s(c);
+  auto r = npu_request(2);
+  const auto npusched_choice = fit(c, s, r);
+  r.choice = node_choice::block_fit;
+  const auto block_fit = fit(c, s, r);
+  EXPECT_EQ(block_fit.node, npusched_choice.node);
+  EXPECT_EQ(block_fit.chips, npusched_choice.chips);
+}
+
 TEST(FitNodeChoice, PlanOptionsCarryTheChoiceToEveryPod) {
   const cluster c = must_build({node_with_free("a", T::module_910b_8, range(0, 7)),
                                 node_with_free("b", T::module_910b_8, range(0, 3))});

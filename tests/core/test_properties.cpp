@@ -97,7 +97,8 @@ TEST_P(Invariants, PlanKeepsEveryInvariant) {
     const plan_result r = plan(*built, sc.pending);
     const auto broken = testing::plan_violations(*built, sc.pending, r);
     EXPECT_TRUE(broken.empty()) << testing::joined(broken);
-    for (const node_choice choice : {node_choice::first_fit, node_choice::random_ties}) {  // the baselines too
+    // The baselines and the block-fit option too.
+    for (const node_choice choice : {node_choice::first_fit, node_choice::random_ties, node_choice::block_fit}) {
       plan_options o;
       o.choice = choice;
       o.tie_seed = seed;

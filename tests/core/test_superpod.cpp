@@ -255,6 +255,19 @@ INSTANTIATE_TEST_SUITE_P(
         service_case{"chosen_super_pod_becomes_same", {sp(0, 4), sp(1, 6)}, {2, 3}, {}, true, {1, 1, 1}}),
     [](const auto& tp) { return std::string(tp.param.rule); });
 
+// The block-fit policy: the fewest free nodes that still hold a block, inside
+// each group (same service first still holds).
+TEST(ServiceBlockFit, TightestSuperPodFirstKeepingTheSameServiceFirst) {
+  const auto pick = [](std::vector<superpod_group> groups, block_geometry g, std::vector<std::int32_t> hosting) {
+    return block_super_pods(select_blocks_for_service(groups, g, hosting, std::nullopt, true));
+  };
+  EXPECT_EQ(pick({sp(0, 4), sp(1, 8), sp(2, 2)}, {2, 1}, {}), (std::vector<std::int32_t>{2}));
+  EXPECT_EQ(pick({sp(0, 4), sp(1, 8), sp(2, 1)}, {2, 1}, {}), (std::vector<std::int32_t>{0}));  // 1 node holds no block
+  EXPECT_EQ(pick({sp(0, 2), sp(1, 8)}, {2, 1}, {1}), (std::vector<std::int32_t>{1}));          // hosting first
+  // Taking a block shrinks the super-pod: the next block may go elsewhere.
+  EXPECT_EQ(pick({sp(0, 4), sp(1, 3)}, {2, 3}, {}), (std::vector<std::int32_t>{1, 0, 0}));
+}
+
 // ---------------------------------------------------------------- ranks (V11)
 
 TEST(LocateRank, V11) {

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 import npusched
+from npusched import simulate
 import pytest
 from kubernetes import client
 
@@ -126,3 +127,54 @@ def test_plan_policies_are_npusched_and_two_baselines() -> None:
         with pytest.raises(npusched.InvalidInput) as e:
             cluster.plan(policy=bad)
         assert (e.value.path, e.value.code) == (path, code)
+
+
+def test_one_shot_plan_takes_the_same_policies_as_the_live_model() -> None:
+    snapshot = npusched.generate(200, seed=4, pending=60, super_pod_size=16)
+    cluster = npusched.Cluster(snapshot)
+    for policy in ("npusched", "first-fit", "random-ties", "block-fit"):
+        assert npusched.plan(snapshot, now=0, policy=policy, policy_seed=7) == cluster.plan(
+            now=0, policy=policy, policy_seed=7
+        ), policy
+    for bad, seed, path, code in (("best", 0, "policy", "unknown_value"), (None, 0, "policy", "wrong_type"),
+                                  ("npusched", -1, "policy_seed", "wrong_type")):
+        with pytest.raises(npusched.InvalidInput) as e:
+            npusched.plan(snapshot, now=0, policy=bad, policy_seed=seed)
+        assert (e.value.path, e.value.code) == (path, code)
+
+
+def test_block_fit_puts_a_service_block_in_the_tightest_super_pod() -> None:
+    # Two super-pods of 4 A3 SuperPoD nodes. Service `old` (one block of 2
+    # nodes) lands in super-pod 0, leaving it 2 free nodes against 4 in
+    # super-pod 1. Service `new` then goes to the roomiest super-pod under
+    # npusched (the reference's rule) and to the tightest under block-fit.
+    snapshot = npusched.generate(8, mix="module-a3-16-super-pod:1", super_pod_size=4, occupancy=0.0, faults=0.0,
+                                 node_faults=0.0, seed=1)
+
+    def service(name: str) -> list[dict[str, Any]]:
+        group = {"apiVersion": "scheduling.volcano.sh/v1beta1", "kind": "PodGroup",
+                 "metadata": {"name": name, "namespace": "s", "annotations": {"sp-block": "32"},
+                              "labels": {"ome.io/inferenceservice": name}},
+                 "spec": {"minMember": 2}}
+        pods = [{"apiVersion": "v1", "kind": "Pod",
+                 "metadata": {"name": f"{name}-{r}", "namespace": "s", "uid": f"u-{name}-{r}",
+                              "creationTimestamp": "2025-01-01T00:00:00Z", "labels": {"ome.io/inferenceservice": name},
+                              "annotations": {"scheduling.k8s.io/group-name": name, "hccl/rankIndex": str(r)}},
+                 "spec": {"schedulerName": "volcano", "nodeSelector": {"accelerator-type": "module-a3-16-super-pod"},
+                          "containers": [{"name": "m", "resources": {"requests": {"huawei.com/Ascend910": "16"},
+                                                                     "limits": {"huawei.com/Ascend910": "16"}}}]},
+                 "status": {"phase": "Pending"}} for r in range(2)]
+        return [group, *pods]
+
+    def block_super_pod(snap: dict[str, Any], policy: str, name: str) -> int:
+        [job] = [j for j in npusched.plan(snap, now=0, reserve_nodes=0, policy=policy)["super_pod_jobs"]
+                 if j["group"] == f"s/{name}"]
+        [block] = job["blocks"]
+        return int(block["super_pod_id"])
+
+    snapshot["items"] += service("old")
+    assert block_super_pod(snapshot, "npusched", "old") == 0
+    snapshot = simulate.bind(snapshot, npusched.plan(snapshot, now=0, reserve_nodes=0))
+    snapshot["items"] += service("new")
+    assert block_super_pod(snapshot, "npusched", "new") == 1
+    assert block_super_pod(snapshot, "block-fit", "new") == 0

@@ -50,6 +50,8 @@ def plan(
     extra_objects: Any = None,
     state: Any = None,
     add: Any = None,
+    policy: str = "npusched",
+    policy_seed: int = 0,
 ) -> dict[str, Any]:
     """Plans the pending pods of a cluster snapshot.
 
@@ -91,6 +93,9 @@ def plan(
     logical super-node and rank, or why not). The snapshot is not changed.
     Deterministic: the same snapshot and ``now`` give the same result.
 
+    ``policy`` and ``policy_seed`` choose the placement policy as
+    :meth:`npusched.Cluster.plan` does (docs/fitting.md, "Node choice").
+
     Raises :class:`npusched.InvalidInput` when the snapshot cannot be read;
     the message names the offending field.
     """
@@ -104,6 +109,8 @@ def plan(
             extra_objects=extra_objects,
             state=state,
             add=add,
+            policy=policy,
+            policy_seed=policy_seed,
         )
     )
     return result
@@ -119,11 +126,25 @@ def plan_text(
     extra_objects: Any = None,
     state: Any = None,
     add: Any = None,
+    policy: str = "npusched",
+    policy_seed: int = 0,
 ) -> str:
     """Like :func:`plan`, but returns the adapter's compact JSON text unchanged."""
+    check_policy(policy, policy_seed)
     return _core.plan_json(
-        **plan_inputs(snapshot, now, scheduler_name, super_pod_size, reserve_nodes, extra_objects, state, add)
+        **plan_inputs(snapshot, now, scheduler_name, super_pod_size, reserve_nodes, extra_objects, state, add),
+        policy=policy,
+        policy_seed=policy_seed,
     )
+
+
+def check_policy(policy: Any, policy_seed: Any) -> None:
+    """Raises :class:`InvalidInput` unless ``policy`` is a str and ``policy_seed`` an int in 0..2^64-1
+    (the core names an unknown policy)."""
+    if not isinstance(policy, str):
+        raise invalid("policy", "wrong_type", f"expected a str, got {type(policy).__name__}")
+    if isinstance(policy_seed, bool) or not isinstance(policy_seed, int) or not 0 <= policy_seed < 2**64:
+        raise invalid("policy_seed", "wrong_type", "expected an int in 0..2^64-1")
 
 
 def plan_inputs(

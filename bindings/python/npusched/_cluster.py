@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import _core
-from ._api import _is_model, _json_text, _plain, _state_text, _unix_seconds, check_plan_options, snapshot_text
+from ._api import _is_model, _json_text, _plain, _state_text, _unix_seconds, check_plan_options, check_policy, snapshot_text
 from ._errors import invalid
 from ._explain import _target
 
@@ -99,16 +99,15 @@ class Cluster:
         """The plan of the current state, as :func:`npusched.plan` returns it.
 
         ``policy`` chooses each pod's node among the feasible ones:
-        ``"npusched"`` (the highest score, ties by node name), or the baselines
+        ``"npusched"`` (the highest score, ties by node name), ``"block-fit"``
+        (the same, but an inference service's ``sp-block`` blocks go to the
+        super-pod with the fewest free nodes that holds one), or the baselines
         ``"first-fit"`` (the first feasible node by name) and ``"random-ties"``
         (the highest score, ties by a hash seeded with ``policy_seed``, as the
         reference picks among equal scores at random); docs/fitting.md.
         """
         check_plan_options("", super_pod_size, reserve_nodes)
-        if not isinstance(policy, str):
-            raise invalid("policy", "wrong_type", f"expected a str, got {type(policy).__name__}")
-        if isinstance(policy_seed, bool) or not isinstance(policy_seed, int) or not 0 <= policy_seed < 2**64:
-            raise invalid("policy_seed", "wrong_type", "expected an int in 0..2^64-1")
+        check_policy(policy, policy_seed)
         text = self._live.plan_json(_unix_seconds(now), super_pod_size, reserve_nodes, _state_text(state), policy,
                                     policy_seed)
         result: dict[str, Any] = json.loads(text)

@@ -17,6 +17,8 @@ def plan_json(
     extra_objects_json: str = "",
     fault_state_json: str = "",
     add: list[tuple[str, str]] = [],
+    policy: str = "npusched",
+    policy_seed: int = 0,
 ) -> str:
     """Decode a Kubernetes List, plan its pending pods, return the plan as JSON text.
 
@@ -131,7 +133,7 @@ class LiveCluster:
         policy: str = "npusched",
         policy_seed: int = 0,
     ) -> str:
-        """The plan of the current state as compact JSON; ``policy``: npusched, first-fit, random-ties."""
+        """The plan of the current state as compact JSON; ``policy``: npusched, first-fit, random-ties, block-fit."""
     def faults_json(self, now: int, state_json: str = "") -> str:
         """The fault decisions of the current state as compact JSON."""
     def explain_json(

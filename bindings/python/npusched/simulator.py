@@ -32,7 +32,7 @@ from ._metrics import metrics
 
 __all__ = ["FAMILIES", "POLICIES", "chart_svg", "compare", "generate_trace", "read_trace", "run", "summary_table"]
 
-POLICIES = ("npusched", "random-ties", "first-fit")
+POLICIES = ("npusched", "random-ties", "first-fit", "block-fit")
 FAMILIES = ("inference-superpod", "mixed", "fault-storm")
 _NPU = "huawei.com/Ascend910"
 _EVENTS = ("submit", "chip_fault", "chip_repair", "node_fault", "node_repair")
