@@ -302,14 +302,7 @@ bool fits_without(const cluster& c, const workload& w, const plan_result& p, std
       s.give_back(r.nodes[i], held, r.pods[i].npus, 0, 0);
     }
   }
-  workload only;
-  only.jobs.push_back(w.jobs[job]);
-  for (const pod_spec& pod : w.pods)
-    if (pod.job == job) {
-      only.pods.push_back(pod);
-      only.pods.back().job = 0;
-    }
-  const plan_result r = plan(c, only, s);
+  const plan_result r = plan(c, only_job(w, job), s);
   return !r.gangs.empty() && r.gangs.front().admitted;
 }
 

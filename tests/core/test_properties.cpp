@@ -183,17 +183,6 @@ TEST_P(Invariants, SameInputSameResult) {
   });
 }
 
-/// The workload of job `j` alone: its pods, nothing else pending.
-workload only_job(const workload& w, std::size_t j) {
-  workload one;
-  one.jobs.push_back(w.jobs[j]);
-  for (const auto& p : w.pods)
-    if (p.job == j) {
-      one.pods.push_back(p);
-      one.pods.back().job = 0;
-    }
-  return one;
-}
 
 /// Monotonicity, per job: a free node added to the cluster never makes a
 /// job unplaceable that was placed without it (it may place it elsewhere).
@@ -212,7 +201,7 @@ TEST_P(Invariants, AFreeNodeNeverUnplacesAJob) {
     sc.nodes.push_back(extra);
     const cluster with = testing::must_build(sc.nodes);
     for (std::size_t j = 0; j < sc.pending.jobs.size(); ++j) {
-      const workload one = only_job(sc.pending, j);
+      const workload one = testing::only_job(sc.pending, j);
       if (one.pods.empty()) continue;
       const plan_result before = plan(without, one);
       const plan_result after = plan(with, one);

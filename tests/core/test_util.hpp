@@ -51,4 +51,16 @@ inline fit_request npu_request(int k, int tasks = 1, int total = -1) {
   return r;
 }
 
+/// The workload of job `j` alone: its pods, nothing else pending.
+inline workload only_job(const workload& w, std::size_t j) {
+  workload one;
+  one.jobs.push_back(w.jobs[j]);
+  for (const auto& p : w.pods)
+    if (p.job == j) {
+      one.pods.push_back(p);
+      one.pods.back().job = 0;
+    }
+  return one;
+}
+
 }  // namespace npusched::testing

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from typing import Any
 
 __all__ = ["apply_actions", "bind", "inject_chip_fault", "label_group", "move", "repair_chip_fault"]
@@ -26,6 +27,13 @@ _NPU = "huawei.com/Ascend910"
 def _key(item: dict[str, Any]) -> str:
     md = item.get("metadata", {})
     return f"{md.get('namespace', 'default')}/{md.get('name', '')}"
+
+
+def _pods_named(snapshot: dict[str, Any], by_name: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Any]]:
+    """The snapshot's Pods named (``<namespace>/<name>``) in ``by_name``, each with its entry."""
+    for item in snapshot["items"]:
+        if item.get("kind") == "Pod" and _key(item) in by_name:
+            yield item, by_name[_key(item)]
 
 
 def bind(snapshot: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
@@ -128,11 +136,7 @@ def apply_actions(snapshot: dict[str, Any], report: dict[str, Any]) -> dict[str,
     the same name with a new UID, pending, without chips; an annotated pod
     gets ``huawei.com/pod-status``."""
     out = copy.deepcopy(snapshot)
-    actions = {a["pod"]: a for a in report["actions"]}
-    for item in out["items"]:
-        if item.get("kind") != "Pod" or _key(item) not in actions:
-            continue
-        a = actions[_key(item)]
+    for item, a in _pods_named(out, {a["pod"]: a for a in report["actions"]}):
         md = item["metadata"]
         if a["action"] == "annotate":
             md.setdefault("annotations", {})["huawei.com/pod-status"] = f"Unhealthy-{a['reason']}"
@@ -157,11 +161,7 @@ def move(snapshot: dict[str, Any], advice: dict[str, Any]) -> dict[str, Any]:
     if advice.get("status") != "advised":
         raise ValueError(f"advice for {advice.get('group')} is {advice.get('status')!r}, not 'advised'")
     out = copy.deepcopy(snapshot)
-    moves = {m["pod"]: m for m in advice["moves"]}
-    for item in out["items"]:
-        if item.get("kind") != "Pod" or _key(item) not in moves:
-            continue
-        m = moves[_key(item)]
+    for item, m in _pods_named(out, {m["pod"]: m for m in advice["moves"]}):
         md = item["metadata"]
         md["uid"] = f"{md.get('uid', md['name'])}-m"
         annotations = md.setdefault("annotations", {})
